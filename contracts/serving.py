@@ -1,0 +1,94 @@
+"""What every gRPC server of the mesh carries: health, reflection, and a logging interceptor.
+
+The interceptor binds the caller's request and correlation ids into structlog's context and
+writes one canonical log line per RPC (method, code, duration).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from contracts import ids
+
+REQUEST_ID_KEY = "x-request-id"
+CORRELATION_ID_KEY = "huleedu-correlation-id"
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def add_standard_services(
+    server: grpc.aio.Server, service_names: Iterable[str]
+) -> health.aio.HealthServicer:
+    """Register health (overall + per service, SERVING) and reflection; return the health servicer."""
+    names = list(service_names)
+    servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    reflection.enable_server_reflection([*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
+    await set_health(servicer, names, serving=True)
+    return servicer
+
+
+async def set_health(servicer: health.aio.HealthServicer, names: Iterable[str], *, serving: bool) -> None:
+    status = SERVING if serving else NOT_SERVING
+    for name in ["", *names]:
+        await servicer.set(name, status)
+
+
+def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
+    return {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+
+
+class LoggingInterceptor(grpc.aio.ServerInterceptor):
+    """Binds request/correlation ids and logs one line per unary RPC."""
+
+    def __init__(self, service: str) -> None:
+        self._log = structlog.get_logger(service)
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or not handler.unary_unary:
+            return handler
+        method = handler_call_details.method
+        inner = handler.unary_unary
+
+        async def logged(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            return await self._call(inner, method, request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            logged,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    async def _call(self, inner: Any, method: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        meta = _metadata(context)
+        correlation = meta.get(CORRELATION_ID_KEY) or getattr(request, "correlation_id", "") or ids.new_id()
+        request_id = getattr(request, "request_id", "") or meta.get(REQUEST_ID_KEY, "")
+        started = time.perf_counter()
+        code = "OK"
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation, request_id=request_id):
+            try:
+                return await inner(request, context)
+            except BaseException:
+                code = _code_name(context, default="UNKNOWN")
+                raise
+            finally:
+                code = _code_name(context, default=code)
+                self._log.info("rpc", method=method, code=code,
+                               duration_ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+def _code_name(context: grpc.aio.ServicerContext, *, default: str) -> str:
+    code = context.code()
+    return code.name if isinstance(code, grpc.StatusCode) else default
