@@ -1,0 +1,2 @@
+CREATE DATABASE huleedu_content;
+CREATE DATABASE huleedu_cj;
