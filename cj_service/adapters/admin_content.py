@@ -1,0 +1,58 @@
+"""The admin side's client of the content service: store a text, fetch texts by id.
+
+Content ids are the sha256 of the bytes, so re-uploading the same prompt, rubric or anchor
+is a no-op there and the PutContent request_id is derived from the caller's request_id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import grpc
+
+from contracts import ids
+from contracts.errors import ServiceError, invalid_argument, reason_of, unavailable
+from contracts.huleedu.content.v1 import content_pb2, content_service_pb2_grpc
+
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+_FORWARDED_CODES = (grpc.StatusCode.INVALID_ARGUMENT,)
+
+
+class ContentClient:
+    """Wraps a ContentService stub; gRPC failures become ServiceErrors the servicer can send."""
+
+    def __init__(self, channel: grpc.aio.Channel, *, timeout: float = 10.0) -> None:
+        self._stub = content_service_pb2_grpc.ContentServiceStub(channel)
+        self._timeout = timeout
+
+    async def put_text(self, text: str, *, request_id: str) -> str:
+        """Store `text`; return its content id."""
+        request = content_pb2.PutContentRequest(
+            request_id=ids.derived_id("cj-admin-put", request_id),
+            content=text.encode("utf-8"), content_type=TEXT_CONTENT_TYPE,
+        )
+        try:
+            response = await self._stub.PutContent(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as err:
+            raise _translate(err, "PutContent") from err
+        return response.metadata.content_id
+
+    async def fetch_texts(self, content_ids: Sequence[str]) -> Mapping[str, str]:
+        """Texts of the ids that exist (one BatchGetContent); missing ids are left out."""
+        if not content_ids:
+            return {}
+        request = content_pb2.BatchGetContentRequest(content_ids=list(content_ids))
+        try:
+            response = await self._stub.BatchGetContent(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as err:
+            raise _translate(err, "BatchGetContent") from err
+        return {item.metadata.content_id: item.content.decode("utf-8", errors="replace")
+                for item in response.items}
+
+
+def _translate(err: grpc.aio.AioRpcError, method: str) -> ServiceError:
+    reason = reason_of(err)
+    if err.code() in _FORWARDED_CODES and reason:
+        return invalid_argument(reason, f"content service refused {method}: {err.details()}")
+    return unavailable("DEPENDENCY_UNAVAILABLE",
+                       f"content service {method} failed: {err.code().name} {err.details()}")
