@@ -1,0 +1,118 @@
+"""cj_service configuration, read once from a Mapping (os.environ in __main__, a dict in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from contracts.streams import Namespace
+
+
+@dataclass(frozen=True)
+class BatchDefaults:
+    """Stopping options a submission gets when it leaves a field at 0/unset."""
+
+    comparisons_per_essay: int = 10  # budget = this × essays (k = 2 × budget / N = 20)
+    target_reliability: float = 0.9
+    min_comparisons_per_essay: int = 4
+    max_in_flight: int = 100
+    min_judge_success_rate: float = 0.5
+    stall_timeout_s: float = 900.0
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """How the continuous pipeline paces refits, retries and background loops."""
+
+    refit_fraction: float = 0.1  # refit when new verdicts >= 10% of those in the last fit
+    max_pair_attempts: int = 3
+    min_results_for_failure_rate: int = 10
+    bootstrap_rounds: int = 100
+    fetch_batch: int = 256
+    fetch_timeout_s: float = 1.0
+    ack_wait_s: float = 30.0
+    watchdog_interval_s: float = 10.0
+    recovery_interval_s: float = 5.0
+    pending_grace_s: float = 5.0  # PENDING rows younger than this belong to a live dispatcher
+    relay_interval_s: float = 0.5
+    submit_chunk: int = 200
+    models_cache_ttl_s: float = 300.0
+    comparison_ttl_s: float = 0.0  # 0 = llm_provider default
+
+
+def _get(env: Mapping[str, str], key: str, default: str) -> str:
+    value = env.get(key, "")
+    return value if value != "" else default
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_namespace: str = ""
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50053
+    metrics_port: int = 9103
+    content_addr: str = "127.0.0.1:50051"
+    llm_provider_addr: str = "127.0.0.1:50052"
+    instance_id: str = "cj-0"
+    stream_replicas: int = 1
+    default_judge_provider: str = "anthropic"
+    default_judge_model: str = "claude-haiku-4-5"
+    defaults: BatchDefaults = field(default_factory=BatchDefaults)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def namespace(self) -> Namespace:
+        return Namespace(self.nats_namespace)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Config:
+        """Read the ENV CONTRACT (deploy/local/services.py) plus CJ_* tuning knobs."""
+        if not env.get("DATABASE_URL"):
+            raise ValueError("DATABASE_URL is required (postgresql+asyncpg://...)")
+        return cls(
+            database_url=env["DATABASE_URL"],
+            nats_url=_get(env, "NATS_URL", cls.nats_url),
+            nats_namespace=_get(env, "NATS_NAMESPACE", ""),
+            grpc_host=_get(env, "CJ_GRPC_HOST", cls.grpc_host),
+            grpc_port=int(_get(env, "CJ_GRPC_PORT", str(cls.grpc_port))),
+            metrics_port=int(_get(env, "CJ_METRICS_PORT", str(cls.metrics_port))),
+            content_addr=_get(env, "CONTENT_ADDR", cls.content_addr),
+            llm_provider_addr=_get(env, "LLM_PROVIDER_ADDR", cls.llm_provider_addr),
+            instance_id=_get(env, "HULEEDU_INSTANCE_ID", cls.instance_id),
+            stream_replicas=int(_get(env, "HULEEDU_STREAM_REPLICAS", "1")),
+            default_judge_provider=_get(env, "CJ_DEFAULT_JUDGE_PROVIDER", cls.default_judge_provider),
+            default_judge_model=_get(env, "CJ_DEFAULT_JUDGE_MODEL", cls.default_judge_model),
+            defaults=_defaults(env),
+            pipeline=_pipeline(env),
+            env=MappingProxyType(dict(env)),
+        )
+
+
+def _defaults(env: Mapping[str, str]) -> BatchDefaults:
+    d = BatchDefaults()
+    return BatchDefaults(
+        comparisons_per_essay=int(_get(env, "CJ_COMPARISONS_PER_ESSAY", str(d.comparisons_per_essay))),
+        target_reliability=float(_get(env, "CJ_TARGET_RELIABILITY", str(d.target_reliability))),
+        min_comparisons_per_essay=int(
+            _get(env, "CJ_MIN_COMPARISONS_PER_ESSAY", str(d.min_comparisons_per_essay))),
+        max_in_flight=int(_get(env, "CJ_MAX_IN_FLIGHT", str(d.max_in_flight))),
+        min_judge_success_rate=float(
+            _get(env, "CJ_MIN_JUDGE_SUCCESS_RATE", str(d.min_judge_success_rate))),
+        stall_timeout_s=float(_get(env, "CJ_STALL_TIMEOUT_S", str(d.stall_timeout_s))),
+    )
+
+
+def _pipeline(env: Mapping[str, str]) -> PipelineSettings:
+    p = PipelineSettings()
+    return PipelineSettings(
+        refit_fraction=float(_get(env, "CJ_REFIT_FRACTION", str(p.refit_fraction))),
+        max_pair_attempts=int(_get(env, "CJ_MAX_PAIR_ATTEMPTS", str(p.max_pair_attempts))),
+        bootstrap_rounds=int(_get(env, "CJ_BOOTSTRAP_ROUNDS", str(p.bootstrap_rounds))),
+        watchdog_interval_s=float(_get(env, "CJ_WATCHDOG_INTERVAL_S", str(p.watchdog_interval_s))),
+        recovery_interval_s=float(_get(env, "CJ_RECOVERY_INTERVAL_S", str(p.recovery_interval_s))),
+        comparison_ttl_s=float(_get(env, "CJ_COMPARISON_TTL_S", str(p.comparison_ttl_s))),
+    )
