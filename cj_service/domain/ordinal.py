@@ -40,18 +40,37 @@ class ThresholdPrior:
     scale: float
     deviation_sd: float = 0.2
     loc_sd: float = 1.0
-    log_scale_sd: float = 0.5
+    log_scale_sd: float = 0.3
 
     @classmethod
     def from_batch(
-        cls, scores: np.ndarray, ses: np.ndarray, *, priors: np.ndarray, **kw: float
+        cls,
+        scores: np.ndarray,
+        ses: np.ndarray,
+        *,
+        priors: np.ndarray,
+        class_loc_sd: float = 1.0,
+        class_log_scale_sd: float = 0.3,
+        deviation_sd: float = 0.2,
     ) -> ThresholdPrior:
-        """Normal approximation of the batch's latent scores (SE variance deconvolved)."""
-        raw_var = float(np.var(scores)) if scores.size > 1 else 0.0
+        """Normal approximation of the batch's latent scores (SE variance deconvolved).
+
+        class_* say how far a class may differ from the population; the sampling error of the
+        batch mean and spread is added on top, so a tiny batch (a few essays, mostly anchors)
+        leaves the anchors in charge.
+        """
+        n = scores.size
+        raw_var = float(np.var(scores)) if n > 1 else 0.0
         latent_var = raw_var - float(np.mean(ses**2))
         scale = float(np.sqrt(max(latent_var, 0.25 * raw_var, 0.01)))
-        z = ndtri(np.cumsum(priors)[:-1] / np.sum(priors))
-        return cls(z=z, loc=float(np.mean(scores)), scale=scale, **kw)
+        return cls(
+            z=ndtri(np.cumsum(priors)[:-1] / np.sum(priors)),
+            loc=float(np.mean(scores)),
+            scale=scale,
+            deviation_sd=deviation_sd,
+            loc_sd=float(np.hypot(class_loc_sd, 1.0 / np.sqrt(n))),
+            log_scale_sd=float(np.hypot(class_log_scale_sd, 1.0 / np.sqrt(2.0 * max(n - 1, 1)))),
+        )
 
 
 @dataclass(frozen=True)
