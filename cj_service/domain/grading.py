@@ -60,7 +60,14 @@ class AnchorInversion:
 
 @dataclass(frozen=True, eq=False)
 class GradeProjection:
-    """Result of project_grades; per-essay arrays follow the order of the input scores."""
+    """Result of project_grades; per-essay arrays follow the order of the input scores.
+
+    grades: labels lowest first (below-lowest grade first when the scale has one);
+    boundaries / boundary_ses: len(grades) - 1 thresholds on the BT logit scale and their SDs;
+    probabilities: (n, len(grades)), rows sum to 1; confidence: probability of the primary
+    grade; within_one: probability of the primary grade or a neighbour; entropy: normalised
+    to [0, 1] (0 = one certain grade). When not available, per-essay fields are empty.
+    """
 
     available: bool
     reason: str

@@ -177,8 +177,12 @@ def _initial_point(prior: ThresholdPrior) -> np.ndarray:
 
 
 def _bounds(prior: ThresholdPrior) -> list[tuple[float | None, float | None]]:
-    gap = (float(np.log(_MIN_GAP * prior.scale)), float(np.log(_MAX_GAP * prior.scale)))
-    return [(None, None)] + [gap] * (prior.z.size - 1) + [(None, None), (None, None)]
+    free: tuple[float | None, float | None] = (None, None)
+    gap: tuple[float | None, float | None] = (
+        float(np.log(_MIN_GAP * prior.scale)),
+        float(np.log(_MAX_GAP * prior.scale)),
+    )
+    return [free] + [gap] * (prior.z.size - 1) + [free, free]
 
 
 def _hessian(x: np.ndarray, p: _Problem) -> np.ndarray:
