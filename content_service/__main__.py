@@ -1,0 +1,63 @@
+"""``python -m content_service`` serves; ``python -m content_service migrate`` only migrates.
+
+SIGTERM/SIGINT: health NOT_SERVING -> server.stop(grace) -> dispose the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import structlog
+
+from content_service.adapters import migrate
+from content_service.bootstrap import make_engine, migrate_when_reachable, start
+from content_service.config import Config, ConfigError
+from contracts.logs import configure_logging
+
+_USAGE = "usage: python -m content_service [migrate]"
+
+
+async def serve(config: Config) -> None:
+    app = await start(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    structlog.get_logger("content_service").info(
+        "serving", address=app.address, metrics_port=app.metrics_port,
+        instance_id=config.instance_id,
+    )
+    await stop.wait()
+    structlog.get_logger("content_service").info("shutting down", grace_s=config.shutdown_grace_s)
+    await app.stop()
+
+
+async def migrate_only(config: Config) -> None:
+    engine = make_engine(config, pool_size=1, overflow=0)
+    try:
+        await migrate_when_reachable(engine, timeout_s=config.startup_timeout_s)
+    finally:
+        await engine.dispose()
+    log = structlog.get_logger("content_service")
+    log.info("migrated", script_location=str(migrate.MIGRATIONS))
+
+
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["migrate"]):
+        print(_USAGE, file=sys.stderr)
+        return 2
+    try:
+        config = Config.from_env(os.environ)
+    except ConfigError as error:
+        print(f"content_service: {error}", file=sys.stderr)
+        return 2
+    configure_logging(config.log_level)
+    asyncio.run(migrate_only(config) if argv else serve(config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""PostgreSQL repository (SQLAlchemy 2 async + asyncpg) and Alembic migrations."""

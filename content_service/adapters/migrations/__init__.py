@@ -1,0 +1,1 @@
+"""Alembic migrations of the content database (run by content_service.adapters.migrate)."""

@@ -1,0 +1,1 @@
+"""Pure content rules: validation, ids, batch assembly (no I/O, clock or globals)."""

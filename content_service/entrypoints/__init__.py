@@ -1,0 +1,1 @@
+"""gRPC servicer (proto -> command -> handler -> proto) and the database health probe."""

@@ -1,0 +1,122 @@
+"""huleedu.content.v1.ContentService over gRPC: proto -> command -> handler -> proto."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import grpc
+import structlog
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from content_service import DOMAIN
+from content_service.domain.content import ContentMeta, Limits, PutResult, StoredContent
+from content_service.domain.errors import (
+    ContentError,
+    ContentNotFound,
+    RequestIdConflict,
+    StorageUnavailable,
+)
+from content_service.metrics import Metrics, Observation
+from content_service.service import handlers
+from content_service.service.ports import ContentRepository
+from contracts.errors import ServiceError, abort
+from contracts.huleedu.content.v1 import content_pb2 as pb
+from contracts.huleedu.content.v1 import content_service_pb2_grpc as pb_grpc
+
+T = TypeVar("T")
+_log = structlog.get_logger("content_service")
+
+# Everything not listed is the caller's fault: INVALID_ARGUMENT.
+# A reused request_id is refused with ALREADY_EXISTS: the id exists, bound to other bytes;
+# resending the same request can never succeed, and nothing about the new bytes is invalid.
+_CODES: dict[type[ContentError], grpc.StatusCode] = {
+    ContentNotFound: grpc.StatusCode.NOT_FOUND,
+    RequestIdConflict: grpc.StatusCode.ALREADY_EXISTS,
+    StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
+}
+
+
+def to_service_error(error: ContentError) -> ServiceError:
+    code = _CODES.get(type(error), grpc.StatusCode.INVALID_ARGUMENT)
+    return ServiceError(code, error.reason, error.message, error.details)
+
+
+def meta_to_pb(meta: ContentMeta) -> pb.ContentMetadata:
+    created = meta.created_at
+    return pb.ContentMetadata(
+        content_id=meta.content_id, size_bytes=meta.size_bytes, sha256=meta.content_id,
+        content_type=meta.content_type,
+        created_at=Timestamp(seconds=int(created.timestamp()), nanos=created.microsecond * 1000),
+    )
+
+
+def item_to_pb(item: StoredContent) -> pb.ContentItem:
+    return pb.ContentItem(metadata=meta_to_pb(item.meta), content=item.data)
+
+
+class ContentServicer(pb_grpc.ContentServiceServicer):
+    def __init__(self, repo: ContentRepository, *, limits: Limits, metrics: Metrics) -> None:
+        self._repo = repo
+        self._limits = limits
+        self._metrics = metrics
+
+    async def PutContent(  # noqa: N802 (generated name)
+        self, request: pb.PutContentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PutContentResponse:
+        cmd = handlers.PutContent(request.content, request.content_type, request.request_id)
+        with self._metrics.observe("put") as seen:
+            result = await _run(handlers.put_content(cmd, repo=self._repo, limits=self._limits),
+                                context, seen)
+            seen.outcome = _put_outcome(result)
+        if seen.outcome == "created":
+            self._metrics.bytes_stored.inc(result.meta.size_bytes)
+        return pb.PutContentResponse(metadata=meta_to_pb(result.meta), created=result.created)
+
+    async def GetContent(  # noqa: N802
+        self, request: pb.GetContentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetContentResponse:
+        with self._metrics.observe("get") as seen:
+            item = await _run(handlers.get_content(request.content_id, repo=self._repo),
+                              context, seen)
+        self._metrics.bytes_served.inc(item.meta.size_bytes)
+        return pb.GetContentResponse(item=item_to_pb(item))
+
+    async def BatchGetContent(  # noqa: N802
+        self, request: pb.BatchGetContentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.BatchGetContentResponse:
+        call = handlers.batch_get_content(
+            request.content_ids, repo=self._repo, limits=self._limits
+        )
+        with self._metrics.observe("batch_get") as seen:
+            result = await _run(call, context, seen)
+        self._metrics.bytes_served.inc(sum(i.meta.size_bytes for i in result.items))
+        self._metrics.missing_ids.inc(len(result.missing_ids))
+        return pb.BatchGetContentResponse(
+            items=[item_to_pb(i) for i in result.items], missing_ids=result.missing_ids
+        )
+
+    async def StatContent(  # noqa: N802
+        self, request: pb.StatContentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.StatContentResponse:
+        with self._metrics.observe("stat") as seen:
+            meta = await _run(handlers.stat_content(request.content_id, repo=self._repo),
+                              context, seen)
+        return pb.StatContentResponse(metadata=meta_to_pb(meta))
+
+
+def _put_outcome(result: PutResult) -> str:
+    if result.replayed:
+        return "replayed"
+    return "created" if result.created else "deduplicated"
+
+
+async def _run(call: Awaitable[T], context: grpc.aio.ServicerContext, seen: Observation) -> T:
+    """Await a handler; a refusal becomes a rich status and labels the metric with its reason."""
+    try:
+        return await call
+    except ContentError as error:
+        seen.outcome = error.reason.lower()
+        if isinstance(error, StorageUnavailable):
+            _log.warning("database unavailable", error=str(error.__cause__ or error))
+        await abort(context, to_service_error(error), domain=DOMAIN)

@@ -1,0 +1,91 @@
+"""Prometheus metrics of one service instance, on a registry of its own.
+
+Built in bootstrap (never at import), so several instances can live in one test process.
+Labels are bounded: operation and outcome names, never content ids.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from threading import Thread
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+NAMESPACE = "huleedu"
+SUBSYSTEM = "content"
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+@dataclass
+class Observation:
+    """Filled in by the code being timed; ``outcome`` labels the operation's counter."""
+
+    outcome: str = "ok"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        common = {"namespace": NAMESPACE, "subsystem": SUBSYSTEM, "registry": self.registry}
+        self.operations = Counter(
+            "operations", "Content operations by outcome (ok, created, deduplicated, replayed, "
+            "or the lower-case error reason).", ["operation", "outcome"], **common,
+        )
+        self.latency = Histogram(
+            "operation_duration_seconds", "Time spent serving one content operation.",
+            ["operation"], buckets=_LATENCY_BUCKETS, **common,
+        )
+        self.bytes_stored = Counter(
+            "stored_bytes", "Bytes of content newly stored (deduplicated uploads add nothing).",
+            **common,
+        )
+        self.bytes_served = Counter(
+            "served_bytes", "Bytes of content returned by Get and BatchGet.", **common
+        )
+        self.missing_ids = Counter(
+            "batch_missing_ids", "Ids asked for by BatchGet that are not stored.", **common
+        )
+        self.database_up = Gauge(
+            "database_up", "1 while the last database probe succeeded, else 0.", **common
+        )
+
+    @contextmanager
+    def observe(self, operation: str) -> Iterator[Observation]:
+        """Time the block and count it under the outcome it sets (``error`` if it raises)."""
+        observation = Observation()
+        started = time.perf_counter()
+        try:
+            yield observation
+        except BaseException:
+            if observation.outcome == "ok":
+                observation.outcome = "error"
+            raise
+        finally:
+            self.latency.labels(operation).observe(time.perf_counter() - started)
+            self.operations.labels(operation, observation.outcome).inc()
+
+
+@dataclass
+class MetricsServer:
+    """The /metrics HTTP endpoint (prometheus_client's threaded WSGI server)."""
+
+    httpd: WSGIServer
+    thread: Thread
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_port)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve_metrics(metrics: Metrics, *, host: str, port: int) -> MetricsServer:
+    httpd, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    return MetricsServer(httpd, thread)

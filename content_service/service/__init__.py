@@ -1,0 +1,1 @@
+"""Use cases: one function per command, orchestrating the domain and the repository port."""
