@@ -6,10 +6,13 @@ rows to records. Empty strings stand for "not set", as in proto3.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -104,3 +107,30 @@ class Page(Generic[T]):
     items: tuple[T, ...]
     next_page_token: str
     total_count: int
+
+
+def to_json(record: InstructionRecord | AnchorRecord) -> dict[str, Any]:
+    """A record as JSON-safe values (for remembered request answers)."""
+    return json.loads(json.dumps(dataclasses.asdict(record), default=_json_default))
+
+
+def instruction_from_json(data: Mapping[str, Any]) -> InstructionRecord:
+    fields = {**data, "scope": Scope(**data["scope"]),
+              "context_origin": ContextOrigin(data["context_origin"])}
+    return InstructionRecord(**_with_times(fields))
+
+
+def anchor_from_json(data: Mapping[str, Any]) -> AnchorRecord:
+    return AnchorRecord(**_with_times(dict(data)))
+
+
+def _with_times(fields: dict[str, Any]) -> dict[str, Any]:
+    for name in ("created_at", "updated_at"):
+        fields[name] = datetime.fromisoformat(fields[name])
+    return fields
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

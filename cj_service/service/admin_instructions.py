@@ -1,0 +1,100 @@
+"""Assessment instructions: upsert, get, list (paged), delete.
+
+Upsert semantics: an empty field in the command keeps what is stored (proto3 cannot tell
+"unset" from "empty"), so an operator can set the scale first and the text later. Grade scale
+and context origin are immutable once set: anchors and finished assessments were graded on
+that scale, and a canonical assignment must not quietly become an overridable one.
+Deleting an instruction leaves its anchors in place; they only apply again if the assignment
+gets an instruction with the same scale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cj_service.adapters.admin_repository import AdminRepository, AdminTx
+from cj_service.service.admin_checks import scale_named, validate_scope
+from cj_service.service.admin_idempotency import commit_once, key_for, replay_of
+from cj_service.service.admin_models import (
+    InstructionRecord,
+    Page,
+    Scope,
+    UpsertInstruction,
+    instruction_from_json,
+    to_json,
+)
+from cj_service.service.admin_paging import decode_token, encode_token, page_size
+from contracts.errors import failed_precondition, not_found
+
+DEFAULT_PAGE, MAX_PAGE = 50, 500
+_IMMUTABLE = ("grade_scale_id", "context_origin")
+
+
+async def upsert_instruction(
+    cmd: UpsertInstruction, *, repo: AdminRepository
+) -> tuple[InstructionRecord, bool]:
+    """(stored instruction, created by this call)."""
+    key = key_for("UpsertAssessmentInstruction", cmd)
+    validate_scope(cmd.scope)
+    if cmd.grade_scale_id:
+        scale_named(cmd.grade_scale_id)
+    result = await replay_of(repo, key)
+    if result is None:
+        result = await commit_once(repo, key, lambda tx: _upsert(tx, cmd))
+    return instruction_from_json(result["instruction"]), bool(result["created"])
+
+
+async def _upsert(tx: AdminTx, cmd: UpsertInstruction) -> dict[str, Any]:
+    values = {name: value for name, value in (
+        ("instructions_text", cmd.instructions_text),
+        ("grade_scale_id", cmd.grade_scale_id),
+        ("context_origin", cmd.context_origin.value),
+    ) if value}
+    existing = await tx.lock_instruction(cmd.scope)
+    created = existing is None and await tx.insert_instruction(cmd.scope, values)
+    if not created:
+        existing = existing or await tx.lock_instruction(cmd.scope)
+        assert existing is not None  # the insert lost to a committed row
+        _check_immutable(existing, values)
+        await tx.update_instruction(cmd.scope, values)
+    stored = await tx.lock_instruction(cmd.scope)
+    assert stored is not None
+    return {"instruction": to_json(stored), "created": created}
+
+
+def _check_immutable(existing: InstructionRecord, values: dict[str, str]) -> None:
+    current = {"grade_scale_id": existing.grade_scale_id,
+               "context_origin": existing.context_origin.value}
+    for field in _IMMUTABLE:
+        if current[field] and field in values and values[field] != current[field]:
+            raise failed_precondition(
+                "IMMUTABLE_FIELD",
+                f"{field} of {existing.scope.key} is {current[field]!r} and cannot change to "
+                f"{values[field]!r}", field=field, current=current[field])
+
+
+async def get_instruction(scope: Scope, *, repo: AdminRepository) -> InstructionRecord:
+    record = await repo.get_instruction(validate_scope(scope))
+    if record is None:
+        raise not_found("INSTRUCTION_NOT_FOUND", f"no instruction for {scope.key}",
+                        scope=scope.key)
+    return record
+
+
+async def list_instructions(
+    *, repo: AdminRepository, size: int, token: str, grade_scale_id: str
+) -> Page[InstructionRecord]:
+    if grade_scale_id:
+        scale_named(grade_scale_id)
+    limit = page_size(size, default=DEFAULT_PAGE, maximum=MAX_PAGE)
+    after = decode_token(token, filter_=grade_scale_id) or ""
+    records, total = await repo.list_instructions(after_key=after, limit=limit + 1,
+                                                  grade_scale_id=grade_scale_id)
+    more = len(records) > limit
+    records = records[:limit]
+    next_token = encode_token(records[-1].scope.key, filter_=grade_scale_id) if more else ""
+    return Page(tuple(records), next_token, total)
+
+
+async def delete_instruction(scope: Scope, *, repo: AdminRepository) -> bool:
+    return await repo.delete_instruction(validate_scope(scope))
