@@ -1,0 +1,1 @@
+"""`huleedu`: the operator and research command line for the CJ mesh (typer + rich)."""

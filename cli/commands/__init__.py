@@ -1,0 +1,1 @@
+"""Typer commands; each is thin: parse options, call flows, render."""

@@ -1,0 +1,1 @@
+"""What the commands do with the services: upload, plan, submit, watch, collect."""

@@ -1,0 +1,1 @@
+"""Reading what the user points the CLI at: essay files, anchors, context files."""

@@ -1,0 +1,57 @@
+"""The results table: rank, essay, score ± SE, grade, probability, infit flag."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from contracts.huleedu.cj.v1 import cj_pb2
+
+INFIT_HIGH = 1.3  # mean-square above this: the judge disagreed with the model more than chance
+
+
+def infit_flag(essay: cj_pb2.EssayResult) -> str:
+    if essay.comparison_count == 0:
+        return "unjudged"
+    return "HIGH" if essay.infit > INFIT_HIGH else ""
+
+
+def essay_label(essay: cj_pb2.EssayResult) -> str:
+    name = essay.display_name or essay.essay_id
+    return f"{name} [anchor {essay.anchor_grade}]" if essay.is_anchor else name
+
+
+def results_table(results: cj_pb2.GetAssessmentResultsResponse, *, title: str = "") -> Table:
+    table = Table(title=title or None, title_justify="left", header_style="bold")
+    for name, justify in [("rank", "right"), ("essay", "left"), ("score ± SE", "right"),
+                          ("grade", "center"), ("P(grade)", "right"), ("n", "right"),
+                          ("wins", "right"), ("infit", "right"), ("flag", "left")]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for e in results.essays:
+        table.add_row(
+            str(e.rank), essay_label(e), f"{e.score:+.2f} ± {e.se:.2f}", e.grade or "-",
+            f"{e.grade_confidence:.2f}" if e.grade else "-", str(e.comparison_count),
+            str(e.wins), f"{e.infit:.2f}", infit_flag(e),
+            style="cyan" if e.is_anchor else None,
+        )
+    return table
+
+
+def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
+    a, fit, cal = results.assessment, results.fit, results.calibration
+    usage = a.progress.usage
+    tokens_in = usage.prompt_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    judges = ", ".join(results.judge_models) or f"{a.judge.provider}/{a.judge.model}"
+    lines = [
+        f"batch {a.assessment_id}: {a.progress.comparisons_done} comparisons "
+        f"({a.progress.comparisons_failed} failed), reliability {fit.reliability:.3f} "
+        f"(SSR {fit.ssr:.3f}), position bias {fit.position_bias:+.2f} "
+        f"± {fit.position_bias_se:.2f}",
+        f"cost ${a.progress.cost_usd:.4f}; tokens in {tokens_in}, out {usage.completion_tokens}; "
+        f"judge {judges}",
+    ]
+    if cal.available:
+        lines.append(f"grades on {cal.grade_scale_id} by {cal.method}; "
+                     f"{len(cal.inversions)} anchor inversion(s)")
+    elif cal.reason:
+        lines.append(f"no grade projection: {cal.reason}")
+    return lines
