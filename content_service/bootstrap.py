@@ -48,6 +48,7 @@ class App:
     probe: DatabaseProbe
     probe_task: asyncio.Task[None]
     grpc_port: int
+    stopped: bool = False
 
     @property
     def metrics_port(self) -> int:
@@ -65,6 +66,9 @@ class App:
             await self.probe_task
 
     async def stop(self, grace: float | None = None) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         await self.drain()
         await self.server.stop(self.config.shutdown_grace_s if grace is None else grace)
         self.metrics_server.stop()

@@ -10,10 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from socketserver import ThreadingMixIn
 from threading import Thread
-from wsgiref.simple_server import WSGIServer
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 
 NAMESPACE = "huleedu"
 SUBSYSTEM = "content"
@@ -69,9 +70,18 @@ class Metrics:
             self.operations.labels(operation, observation.outcome).inc()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
+        """Scrapes are not worth a log line each."""
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
 @dataclass
 class MetricsServer:
-    """The /metrics HTTP endpoint (prometheus_client's threaded WSGI server)."""
+    """The /metrics HTTP endpoint on a thread of its own."""
 
     httpd: WSGIServer
     thread: Thread
@@ -87,5 +97,10 @@ class MetricsServer:
 
 
 def serve_metrics(metrics: Metrics, *, host: str, port: int) -> MetricsServer:
-    httpd, thread = start_http_server(port, addr=host, registry=metrics.registry)
+    app = make_wsgi_app(metrics.registry)
+    httpd = make_server(host, port, app, _ThreadingServer, handler_class=_QuietHandler)
+    # A short poll interval keeps shutdown (which waits for the poll) quick.
+    thread = Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                    name="content-metrics")
+    thread.start()
     return MetricsServer(httpd, thread)

@@ -9,9 +9,9 @@ BEGIN/ROLLBACK), no ORM rows, and asyncpg's prepared-statement cache on the hot 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,6 +20,8 @@ from content_service.adapters.db_errors import translate_errors
 from content_service.domain.content import ContentMeta, NewContent, PutResult, StoredContent
 from content_service.domain.errors import RequestIdConflict
 from content_service.service.ports import ContentRepository
+
+T = TypeVar("T")
 
 _META = "content_id, size_bytes, content_type, created_at"
 _SELECT_ONE = f"SELECT {_META}, content FROM content_items WHERE content_id = $1"
@@ -67,37 +69,56 @@ class PostgresContentRepository(ContentRepository):
             return result
 
     async def get(self, content_id: str) -> StoredContent | None:
-        async with self._driver() as driver:
-            row = await driver.fetchrow(_SELECT_ONE, content_id)
+        row = await self._read(lambda db: db.fetchrow(_SELECT_ONE, content_id))
         return None if row is None else _item(row)
 
     async def get_many(self, content_ids: Sequence[str]) -> dict[str, StoredContent]:
-        async with self._driver() as driver:
-            rows = await driver.fetch(_SELECT_MANY, list(content_ids))
+        rows = await self._read(lambda db: db.fetch(_SELECT_MANY, list(content_ids)))
         return {row[0]: _item(row) for row in rows}
 
     async def stat(self, content_id: str) -> ContentMeta | None:
-        async with self._driver() as driver:
-            row = await driver.fetchrow(_STAT, content_id)
+        row = await self._read(lambda db: db.fetchrow(_STAT, content_id))
         return None if row is None else _meta(row)
 
     async def ping(self) -> None:
-        async with self._driver() as driver:
-            await driver.fetchval("SELECT 1")
+        await self._read(lambda db: db.fetchval("SELECT 1"), attempts=2)
+
+    async def _read(self, query: Callable[[Any], Awaitable[T]], *, attempts: int = 3) -> T:
+        """Run ``query`` on a pooled asyncpg connection, once more per stale connection.
+
+        After a database restart every pooled socket is dead; reads are idempotent, so
+        discarding the dead one and asking again beats failing the caller.
+        """
+        async with translate_errors():
+            for attempt in range(1, attempts + 1):
+                try:
+                    async with self._driver() as driver:
+                        return await query(driver)
+                except _StaleConnection as stale:
+                    if attempt == attempts:
+                        raise stale.__cause__ from None  # type: ignore[misc]
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @asynccontextmanager
     async def _driver(self) -> AsyncIterator[Any]:
         """The asyncpg connection under a pooled AUTOCOMMIT SQLAlchemy connection."""
-        async with translate_errors(), self._reader.connect() as conn:
+        async with self._reader.connect() as conn:
             raw = await conn.get_raw_connection()
             try:
                 yield raw.driver_connection
             except BaseException as exc:
                 # SQLAlchemy did not see the driver fail, so a dead or half-cancelled socket
                 # would go back to the pool; drop it instead (the pool reconnects on demand).
-                if raw.driver_connection.is_closed() or isinstance(exc, asyncio.CancelledError):
+                closed = raw.driver_connection.is_closed()
+                if closed or isinstance(exc, asyncio.CancelledError):
                     await conn.invalidate()
+                if closed:
+                    raise _StaleConnection() from exc
                 raise
+
+
+class _StaleConnection(Exception):
+    """A pooled connection turned out to be closed (its cause is the driver's error)."""
 
 
 async def _replay(conn: AsyncConnection, request_id: str, content_id: str) -> PutResult | None:
