@@ -1,0 +1,161 @@
+"""The composition root: config -> engine, NATS, clients -> background loops -> gRPC server.
+
+Used by __main__ and by the tests (which start the real service in-process on port 0).
+Shutdown order: health NOT_SERVING -> server.stop(grace) -> stop loops -> drain NATS ->
+dispose the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import nats
+import structlog
+from grpc_health.v1 import health
+from nats.aio.client import Client as NATS
+
+from cj_service.adapters import migrate
+from cj_service.adapters.admin_content import ContentClient
+from cj_service.adapters.admin_repository import AdminRepository
+from cj_service.adapters.db import Database, create_engine
+from cj_service.adapters.llm_client import LLMClient
+from cj_service.auth import AuthConfig
+from cj_service.config import Config
+from cj_service.entrypoints import admin_servicer, background
+from cj_service.entrypoints.auth import AdminAuthInterceptor
+from cj_service.entrypoints.outbox_relay import OutboxRelay
+from cj_service.entrypoints.results_consumer import ResultsConsumer
+from cj_service.entrypoints.servicer import SERVICE_NAME, CJAssessmentServicer
+from cj_service.metrics import Metrics
+from cj_service.service.deps import Deps
+from cj_service.service.dispatch import Dispatcher
+from contracts import channels, streams
+from contracts.huleedu.cj.v1 import cj_service_pb2, cj_service_pb2_grpc
+from contracts.serving import LoggingInterceptor, add_standard_services, set_health
+
+log = structlog.get_logger("cj_service")
+SERVICE_NAMES = (SERVICE_NAME, admin_servicer.SERVICE_NAME)
+# Reflection finds services in the default pool; the *_pb2_grpc module alone does not put
+# the service descriptors there.
+_DESCRIPTOR = cj_service_pb2.DESCRIPTOR
+STARTUP_TIMEOUT_S = 30.0
+
+
+@dataclass
+class App:
+    config: Config
+    server: grpc.aio.Server
+    health: health.aio.HealthServicer
+    deps: Deps
+    nc: NATS
+    grpc_port: int
+    metrics_port: int
+    stoppables: list[Any] = field(default_factory=list)
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
+    stopped: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"{self.config.grpc_host}:{self.grpc_port}"
+
+    async def stop(self, grace: float | None = 5.0) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        await set_health(self.health, SERVICE_NAMES, serving=False)
+        await self.server.stop(grace)
+        for part in reversed(self.stoppables):
+            with contextlib.suppress(Exception):
+                await part.stop()
+        with contextlib.suppress(Exception):
+            await self.nc.drain()
+        for channel in self.channels:
+            await channel.close()
+        self.deps.metrics.close()
+        await self.deps.db.dispose()
+
+
+async def migrate_when_reachable(database_url: str, *, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    """Run migrations, waiting for a database that is still starting."""
+    deadline, delay = time.monotonic() + timeout_s, 0.2
+    while True:
+        try:
+            await migrate.upgrade(database_url)
+            return
+        except (OSError, ConnectionError) as err:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("database_not_reachable", error=repr(err))
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 2.0)
+
+
+async def ensure_nats(js, config: Config) -> streams.ConsumerSpec:
+    ns, replicas = config.namespace, config.stream_replicas
+    for spec in (streams.llm_results_stream(ns, replicas=replicas),
+                 streams.cj_events_stream(ns, replicas=replicas)):
+        result = await streams.ensure_stream(js, spec)
+        log.info("stream_ready", stream=spec.name, result=result)
+    consumer = streams.cj_results_consumer(ns, ack_wait=config.pipeline.ack_wait_s)
+    await streams.ensure_consumer(js, consumer)
+    return consumer
+
+
+async def start(config: Config) -> App:
+    await migrate_when_reachable(config.database_url)
+    db = Database(create_engine(config.database_url))
+    metrics = Metrics()
+    nc = await nats.connect(config.nats_url, name=config.instance_id, max_reconnect_attempts=-1)
+    try:
+        return await _assemble(config, db, metrics, nc)
+    except BaseException:
+        await nc.close()
+        await db.dispose()
+        raise
+
+
+async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) -> App:
+    js = nc.jetstream()
+    consumer_spec = await ensure_nats(js, config)
+    content_ch = channels.insecure_channel(config.content_addr, [channels.CONTENT_SERVICE])
+    llm_ch = channels.insecure_channel(config.llm_provider_addr, [channels.LLM_PROVIDER_SERVICE])
+    content = ContentClient(content_ch)
+    admin_repo = AdminRepository(db.engine)
+    deps = Deps(config=config, db=db, metrics=metrics,
+                llm=LLMClient(llm_ch, models_ttl_s=config.pipeline.models_cache_ttl_s),
+                fetch_texts=content.fetch_texts, admin_source=admin_repo)
+    dispatcher = Dispatcher(deps)
+    relay = OutboxRelay(js, db, metrics, namespace=config.namespace,
+                        interval_s=config.pipeline.relay_interval_s)
+    deps.kick, deps.notify_outbox = dispatcher.kick, relay.notify
+    consumer = ResultsConsumer(js, deps, consumer_spec)
+    server, health_servicer, port = await _grpc(config, deps, admin_repo, content)
+    metrics_port = metrics.serve(config.metrics_port, host=config.grpc_host)
+    loops = background.loops(deps)
+    relay.start()
+    await consumer.start()
+    for loop in loops:
+        loop.start()
+    log.info("cj_service_started", grpc_port=port, metrics_port=metrics_port,
+             instance_id=config.instance_id, namespace=config.nats_namespace)
+    return App(config, server, health_servicer, deps, nc, port, metrics_port,
+               stoppables=[relay, dispatcher, consumer, *loops], channels=[content_ch, llm_ch])
+
+
+async def _grpc(config: Config, deps: Deps, admin_repo: AdminRepository, content: ContentClient):
+    auth = AuthConfig.from_env(config.env)
+    server = grpc.aio.server(interceptors=[LoggingInterceptor("cj_service"),
+                                           AdminAuthInterceptor(auth)],
+                             options=channels.channel_options([])[2:])
+    cj_service_pb2_grpc.add_CJAssessmentServiceServicer_to_server(CJAssessmentServicer(deps), server)
+    cj_service_pb2_grpc.add_CJAdminServiceServicer_to_server(
+        admin_servicer.CJAdminServicer(admin_repo, content), server)
+    health_servicer = await add_standard_services(server, SERVICE_NAMES)
+    port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
+    await server.start()
+    return server, health_servicer, port

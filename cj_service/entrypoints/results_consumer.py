@@ -1,0 +1,119 @@
+"""The durable pull consumer of ComparisonResults (shared by every cj replica).
+
+Each fetch takes many messages; results are grouped per batch and each group is applied in
+one transaction under the batch's row lock. Messages are acked only after that commit; a
+failed group is nak'ed and redelivered (applying twice is a no-op). Undecodable payloads are
+term()'ed, logged and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import nats.errors
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from cj_service.service import apply, effects
+from cj_service.service.deps import Deps
+from contracts import headers
+from contracts.huleedu.llm.v1 import llm_pb2
+from contracts.streams import ConsumerSpec
+
+log = structlog.get_logger("cj_service.results")
+Item = tuple[Msg, llm_pb2.ComparisonResult]
+RETRY_DELAY_S = 1.0
+
+
+class ResultsConsumer:
+    def __init__(self, js: JetStreamContext, deps: Deps, spec: ConsumerSpec) -> None:
+        self._js = js
+        self._deps = deps
+        self._spec = spec
+        self._task: asyncio.Task | None = None
+        self._sub = None
+
+    async def start(self) -> None:
+        self._sub = await self._js.pull_subscribe_bind(durable=self._spec.durable,
+                                                      stream=self._spec.stream)
+        self._task = asyncio.create_task(self._loop(), name="cj-results-consumer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+
+    async def _loop(self) -> None:
+        p = self._deps.config.pipeline
+        while True:
+            try:
+                msgs = await self._sub.fetch(p.fetch_batch, timeout=p.fetch_timeout_s)
+            except nats.errors.TimeoutError:
+                continue
+            except (nats.errors.ConnectionClosedError, nats.errors.ConnectionDrainingError):
+                return
+            except Exception:
+                log.exception("fetch_failed")
+                await asyncio.sleep(RETRY_DELAY_S)
+                continue
+            await handle(self._deps, msgs)
+
+
+async def handle(deps: Deps, msgs: list[Msg]) -> None:
+    """Decode, route, apply per batch, then ack (or nak on failure)."""
+    items = [item for item in [await _decode(deps, m) for m in msgs] if item is not None]
+    if not items:
+        return
+    try:
+        groups, unknown = await apply.route(deps, items, key=lambda i: i[1].request_id)
+    except Exception:
+        log.exception("route_failed", messages=len(items))
+        await _settle(deps, items, ok=False)
+        return
+    if unknown:
+        deps.metrics.comparisons.labels(outcome="unknown").inc(len(unknown))
+        log.warning("unknown_comparisons", count=len(unknown), example=unknown[0][1].request_id)
+        await _settle(deps, unknown, ok=True)
+    for batch_id, group in groups.items():
+        await _apply_group(deps, batch_id, group)
+
+
+async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
+    try:
+        out = await apply.apply_results(deps, batch_id, [r for _, r in group])
+    except Exception:
+        log.exception("apply_failed", batch_id=batch_id, results=len(group))
+        await _settle(deps, group, ok=False)
+        return
+    effects.after_commit(deps, out)
+    await _settle(deps, group, ok=True)
+    log.info("results_applied", batch_id=batch_id, received=len(group), applied=out.applied,
+             duplicates=out.duplicates, late=out.late, planned=out.planned,
+             finished=out.finished or None)
+
+
+async def _decode(deps: Deps, msg: Msg) -> Item | None:
+    try:
+        result = headers.decode_as(llm_pb2.ComparisonResult, msg.data, msg.headers)
+        if not result.request_id:
+            raise headers.UndecodableMessage("ComparisonResult without request_id")
+    except headers.UndecodableMessage as err:
+        deps.metrics.messages.labels(outcome="undecodable").inc()
+        log.warning("undecodable_result", subject=msg.subject, error=str(err))
+        await msg.term()
+        return None
+    return msg, result
+
+
+async def _settle(deps: Deps, items: list[Item], *, ok: bool) -> None:
+    outcome = "acked" if ok else "nacked"
+    deps.metrics.messages.labels(outcome=outcome).inc(len(items))
+    for msg, _ in items:
+        with contextlib.suppress(Exception):  # a lost ack only means a harmless redelivery
+            await (msg.ack() if ok else msg.nak(delay=RETRY_DELAY_S))

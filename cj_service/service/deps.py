@@ -1,0 +1,26 @@
+"""What the use cases need from the outside world, wired once in bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cj_service.adapters.db import Database
+from cj_service.adapters.llm_client import LLMClient
+from cj_service.config import Config
+from cj_service.metrics import Metrics
+
+FetchTexts = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
+
+
+@dataclass
+class Deps:
+    config: Config
+    db: Database
+    metrics: Metrics
+    llm: LLMClient
+    fetch_texts: FetchTexts  # one BatchGetContent round trip: {id: text}, missing ids left out
+    admin_source: Any = None  # AssignmentContextSource (admin repository), None until wired
+    kick: Callable[[str], None] = lambda batch_id: None  # dispatch a batch's PENDING rows
+    notify_outbox: Callable[[], None] = lambda: None  # wake the outbox relay

@@ -1,0 +1,31 @@
+"""What happens after a step's transaction commits: metrics, dispatch, outbox wake-up."""
+
+from __future__ import annotations
+
+import structlog
+
+from cj_service.service.deps import Deps
+from cj_service.service.model import StepOutcome
+
+log = structlog.get_logger("cj_service.steps")
+
+
+def after_commit(deps: Deps, out: StepOutcome) -> None:
+    m = deps.metrics
+    for outcome, n in out.outcomes.items():
+        m.comparisons.labels(outcome=outcome).inc(n)
+    for seconds in out.latencies:
+        m.callback_latency.observe(seconds)
+    if out.refit_seconds:
+        m.refit_duration.labels(kind="incremental").observe(out.refit_seconds)
+    if out.planned:
+        m.top_ups.inc()
+        m.planned.labels(kind="top_up").inc(out.planned)
+    if out.dispatch:
+        deps.kick(out.batch_id)
+    if out.finished:
+        m.batch_transitions.labels(state=out.finished, reason=out.reason).inc()
+        if out.duration_s is not None:
+            m.batch_duration.observe(out.duration_s)
+        deps.notify_outbox()
+        log.info("batch_finished", batch_id=out.batch_id, state=out.finished, reason=out.reason)

@@ -1,0 +1,62 @@
+"""No batch waits forever: finalize or fail batches that made no progress within their timeout.
+
+The watchdog takes the same row lock as every step but with SKIP LOCKED, and re-checks the
+staleness under the lock: a batch whose step is running right now is simply left for the
+next round, so the watchdog never races a continuation (the seed's monitor did).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Row
+
+from cj_service.adapters import batch_repo, comparison_repo
+from cj_service.adapters.tables import batches
+from cj_service.service import effects, finish
+from cj_service.service.deps import Deps
+from cj_service.service.model import Status, StepOutcome
+
+_STALE = text("state IN ('SUBMITTED', 'RUNNING') "
+              "AND progress_at < now() - make_interval(secs => stall_timeout_s)")
+
+
+async def sweep(deps: Deps) -> list[StepOutcome]:
+    """One watchdog round over every stalled batch."""
+    async with deps.db.read() as conn:
+        stalled = await batch_repo.stalled_batch_ids(conn)
+    outcomes = [await check_batch(deps, batch_id) for batch_id in stalled]
+    return [o for o in outcomes if o.finished]
+
+
+async def check_batch(deps: Deps, batch_id: str) -> StepOutcome:
+    out = StepOutcome(batch_id)
+    async with deps.db.transaction() as conn:
+        stmt = (batches.select().where(batches.c.id == batch_id, _STALE)
+                .with_for_update(skip_locked=True))
+        batch = (await conn.execute(stmt)).first()
+        if batch is None:  # progressed meanwhile, finished, or locked by a running step
+            return out
+        await _end(conn, batch, deps, out)
+    if out.finished:
+        deps.metrics.watchdog.labels(action=f"{out.finished.lower()}").inc()
+    effects.after_commit(deps, out)
+    return out
+
+
+def enough_verdicts(batch: Row) -> bool:
+    """At least as many verdicts as essays (every essay judged twice on average)."""
+    return batch.comparisons_done >= max(1, batch.essay_count + batch.anchor_count)
+
+
+async def _end(conn, batch: Row, deps: Deps, out: StepOutcome) -> None:
+    if enough_verdicts(batch):
+        await finish.finalize(conn, batch, "STALLED", deps, out)
+        return
+    never_sent = await comparison_repo.count_status(conn, batch.id, Status.SUBMITTED) == 0
+    if batch.comparisons_done + batch.comparisons_failed == 0 and never_sent:
+        detail = (f"no comparison was accepted by llm_provider within {batch.stall_timeout_s:.0f}s")
+        await finish.fail(conn, batch, "SUBMISSION_FAILED", detail, deps, out)
+        return
+    detail = (f"no progress within {batch.stall_timeout_s:.0f}s with {batch.comparisons_done} "
+              "verdicts, too few to finalize")
+    await finish.fail(conn, batch, "STALLED", detail, deps, out)
