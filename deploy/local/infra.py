@@ -74,7 +74,8 @@ class Infra:
         if self.postgres is not None:
             pg = self.postgres
             record["postgres"] = {
-                "port": pg.port, "data_dir": str(pg.data_dir), "system_user": pg.system_user
+                "port": pg.port, "data_dir": str(pg.data_dir), "system_user": pg.system_user,
+                "pid": pg.pid,
             }
         return record
 
@@ -88,7 +89,9 @@ class Infra:
             )
         if "postgres" in record:
             p = record["postgres"]
-            infra.postgres = EmbeddedPostgres(Path(p["data_dir"]), p["port"], p["system_user"])
+            infra.postgres = EmbeddedPostgres(
+                Path(p["data_dir"]), p["port"], p["system_user"], p.get("pid")
+            )
         return infra
 
 

