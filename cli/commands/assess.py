@@ -20,7 +20,7 @@ from cli.flows.upload import UploadStats
 from cli.settings import Addresses
 from contracts.huleedu.llm.v1 import llm_pb2
 
-DEFAULT_JUDGE = "simulated/sim-judge-1"
+DEFAULT_JUDGE = "simulated/simulated-judge"
 Opt = typer.Option
 
 

@@ -20,9 +20,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _console(stream: Any) -> Console:
-    # Outside a terminal (pipes, make, tests) rich would assume 80 columns and wrap the table.
+    # Outside a terminal (pipes, make, tests) rich would assume 80 columns and squeeze tables.
     wide = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
-    return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+    return Console(file=stream, width=wide, highlight=False, soft_wrap=True)
 
 
 def out() -> Console:

@@ -30,7 +30,7 @@ def dev(
         raise CliError("cj_service.auth is missing from this checkout; "
                        "cannot mint a token") from None
     try:
-        token = auth.make_dev_token(subject=subject, ttl_seconds=ttl)
-    except RuntimeError as exc:  # auth refuses too (e.g. production configuration)
+        token = auth.make_dev_token(os.environ, subject=subject, ttl_seconds=float(ttl))
+    except (auth.DevTokenRefused, ValueError) as exc:  # production, or a public-key setup
         raise CliError(f"refusing to mint a development token: {exc}", 2) from None
     typer.echo(token)

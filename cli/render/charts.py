@@ -39,7 +39,7 @@ def scale_chart(res: cj_pb2.GetAssessmentResultsResponse, path: Path) -> Path:
     ax.set_xlabel("Bradley-Terry score (logits, centred); bars = 95% interval")
     ax.set_ylim(-0.8, len(essays) - 0.2)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(_scale_title(res), fontsize=10, loc="left")
+    ax.set_title(_scale_title(res), fontsize=10, loc="left", pad=12)
     return _save(fig, path)
 
 
@@ -51,20 +51,23 @@ def _tick(e: cj_pb2.EssayResult) -> str:
 
 
 def _grade_bands(ax, cal: cj_pb2.GradeCalibration, essays: list[cj_pb2.EssayResult]) -> None:  # type: ignore[no-untyped-def]
+    """Alternate shading per grade band; grade names on a top axis so they never hit a point."""
     if not cal.available or not cal.boundaries:
         return
     lo = min(min(e.ci_low for e in essays), cal.boundaries[0].threshold) - 0.3
     hi = max(max(e.ci_high for e in essays), cal.boundaries[-1].threshold) + 0.3
     edges = [lo] + [b.threshold for b in cal.boundaries] + [hi]
     labels = [cal.boundaries[0].lower_grade] + [b.upper_grade for b in cal.boundaries]
-    for i, label in enumerate(labels):
-        ax.axvspan(edges[i], edges[i + 1], color="0.9" if i % 2 else "white", zorder=0)
-        if edges[i + 1] - edges[i] > 0.05:
-            ax.text((edges[i] + edges[i + 1]) / 2, len(essays) - 0.35, label, ha="center",
-                    va="bottom", fontsize=9, fontweight="bold", color="0.25")
+    for i in range(len(labels)):
+        ax.axvspan(edges[i], edges[i + 1], color="0.92" if i % 2 else "white", zorder=0)
     for b in cal.boundaries:
         ax.axvline(b.threshold, color="0.45", linestyle="--", linewidth=0.8)
     ax.set_xlim(lo, hi)
+    top = ax.secondary_xaxis("top")
+    centres = [(edges[i] + edges[i + 1]) / 2 for i in range(len(labels))]
+    top.set_xticks(centres, labels, fontsize=9, fontweight="bold")
+    top.tick_params(length=0)
+    top.set_xlabel("projected grade band", fontsize=8)
 
 
 def _scale_title(res: cj_pb2.GetAssessmentResultsResponse) -> str:
