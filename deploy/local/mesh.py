@@ -104,7 +104,9 @@ def up(
     save(run_dir, mesh)
     try:
         databases = ensure_databases(infra.database_url, specs)
-        mesh.env = mesh_env(nats_url=infra.nats_url, database_urls=databases, replicas=replicas)
+        mesh.env = mesh_env(
+            nats_url=infra.nats_url, database_urls=databases, replicas=replicas, specs=specs
+        )
         _start_services(run_dir, mesh, base_env=env, replicas=replicas, say=say, specs=specs)
     except BaseException:
         down(run_dir, say=say)
