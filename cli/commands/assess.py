@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from cli.flows.prepare import build_inventory
 from cli.flows.send import send
 from cli.flows.submit import Ask
 from cli.flows.upload import UploadStats
+from cli.io.inventory import Inventory
 from cli.settings import Addresses
 from contracts.huleedu.llm.v1 import llm_pb2
 
@@ -46,27 +48,64 @@ def assess(
     report: Annotated[bool, Opt(help="with --out: also write charts and report.md")] = True,
 ) -> None:
     """Rank a folder of essays by comparative judgement and project grades from anchors."""
-    mesh = addresses(ctx)
-    if resume:
-        finish(mesh, resume, out_dir=out_dir, with_report=report)
-        return
-    if directory is None:
-        raise bad_input("give the folder of essays (huleedu assess DIR) or --resume BATCH")
-    inventory = build_inventory(directory, anchors=anchors, scale=scale,
-                                instructions=instructions, prompt=prompt, rubric=rubric)
-    total = len(inventory.all_inputs)
-    ask = Ask(judge=parse_judge(judge), budget=budget or default_budget(total),
-              assignment_id=assignment, label=label, seed=seed)
+    request = AssessRequest(
+        directory=directory, anchors=anchors, assignment=assignment, instructions=instructions,
+        prompt=prompt, rubric=rubric, judge=judge, budget=budget, scale=scale, label=label,
+        seed=seed, resume=resume, out_dir=out_dir, report=report)
     if plan:
-        plan_view.show(mesh, inventory, ask)
-        return
+        show_plan(addresses(ctx), request)
+    else:
+        run_assess(addresses(ctx), request)
+
+
+@dataclass(frozen=True)
+class AssessRequest:
+    """What `huleedu assess` was asked to do (also built by `make run`, see cli.runner)."""
+
+    directory: Path | None
+    anchors: Path | None = None
+    assignment: str = ""
+    instructions: Path | None = None
+    prompt: Path | None = None
+    rubric: Path | None = None
+    judge: str = DEFAULT_JUDGE
+    budget: int = 0
+    scale: str | None = None
+    label: str = ""
+    seed: int = 0
+    resume: str | None = None
+    out_dir: Path | None = None
+    report: bool = True
+
+
+def _prepare(request: AssessRequest) -> tuple[Inventory, Ask]:
+    if request.directory is None:
+        raise bad_input("give the folder of essays (huleedu assess DIR) or --resume BATCH")
+    inventory = build_inventory(
+        request.directory, anchors=request.anchors, scale=request.scale,
+        instructions=request.instructions, prompt=request.prompt, rubric=request.rubric)
+    budget = request.budget or default_budget(len(inventory.all_inputs))
+    ask = Ask(judge=parse_judge(request.judge), budget=budget,
+              assignment_id=request.assignment, label=request.label, seed=request.seed)
+    return inventory, ask
+
+
+def show_plan(mesh: Addresses, request: AssessRequest) -> None:
+    plan_view.show(mesh, *_prepare(request))
+
+
+def run_assess(mesh: Addresses, request: AssessRequest) -> Path | None:
+    """Submit (or re-attach), follow to the end, print the table; the run folder if written."""
+    if request.resume:
+        return finish(mesh, request.resume, out_dir=request.out_dir, with_report=request.report)
+    inventory, ask = _prepare(request)
     check_judge(mesh, ask)
     stats = UploadStats()
     batch_id, duplicate = send(mesh, inventory, ask, stats=stats)
     again = " (same inputs as an earlier run: re-attached, nothing is paid twice)"
     err().print(f"uploaded {stats.uploaded} text(s), {stats.already_stored} already stored; "
                 f"batch {batch_id}" + (again if duplicate else ""), highlight=False)
-    finish(mesh, batch_id, out_dir=out_dir, with_report=report)
+    return finish(mesh, batch_id, out_dir=request.out_dir, with_report=request.report)
 
 
 def check_judge(mesh: Addresses, ask: Ask) -> None:

@@ -39,7 +39,8 @@ class Estimate:
 def parse_judge(text: str) -> Judge:
     provider, sep, model = text.partition("/")
     if not sep or not provider or not model:
-        raise bad_input(f"--judge {text!r}: expected provider/model, e.g. simulated/simulated-judge")
+        raise bad_input(f"--judge {text!r}: expected provider/model, "
+                        "e.g. simulated/simulated-judge")
     return Judge(provider, model)
 
 

@@ -21,10 +21,14 @@ def run_assessment(mesh: mesh_mod.Mesh, *, judge: str | None) -> Path | None:
     >>> EXTENSION POINT (issue 8): call `huleedu assess` on the bundled sample set here,
     using ``mesh.env`` (CONTENT_ADDR, LLM_PROVIDER_ADDR, CJ_ADDR, NATS_URL) to find the mesh.
     """
-    del judge
     if mesh.skipped:
         print(f"not all services exist yet ({', '.join(mesh.skipped)}); nothing to assess")
-    return None
+        return None
+    import os
+
+    from cli.runner import assess_samples  # the CLI's own flow: same output as `huleedu assess`
+
+    return assess_samples({**os.environ, **mesh.env}, judge=judge)
 
 
 def main(run_dir: Path, *, replicas: Mapping[str, int], judge: str | None) -> int:
