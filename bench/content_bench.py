@@ -67,14 +67,18 @@ def content_service(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ, "DATABASE_URL": database_url, "CONTENT_GRPC_PORT": str(port),
-        "CONTENT_METRICS_PORT": str(free_port()), "LOG_LEVEL": "WARNING",
+        "CONTENT_METRICS_PORT": str(free_port()), "LOG_LEVEL": "INFO",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "content_service"], cwd=ROOT, env=env)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        terminate(proc.pid, grace=10)
-        proc.wait(timeout=10)
+    # INFO as in production: the one-line-per-RPC log is part of what each call costs.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "content_service"], cwd=ROOT, env=env, stderr=log
+        )
+        try:
+            yield f"127.0.0.1:{port}"
+        finally:
+            terminate(proc.pid, grace=10)
+            proc.wait(timeout=10)
 
 
 async def wait_serving(channel: grpc.aio.Channel, *, timeout: float = 60) -> None:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from threading import Thread
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
@@ -31,7 +32,9 @@ class Observation:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        common = {"namespace": NAMESPACE, "subsystem": SUBSYSTEM, "registry": self.registry}
+        common: dict[str, Any] = {
+            "namespace": NAMESPACE, "subsystem": SUBSYSTEM, "registry": self.registry
+        }
         self.operations = Counter(
             "operations", "Content operations by outcome (ok, created, deduplicated, replayed, "
             "or the lower-case error reason).", ["operation", "outcome"], **common,

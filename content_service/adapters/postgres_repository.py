@@ -76,13 +76,14 @@ class PostgresContentRepository(ContentRepository):
     async def _driver(self) -> AsyncIterator[Any]:
         """The asyncpg connection under a pooled AUTOCOMMIT SQLAlchemy connection."""
         async with self._reader.connect() as conn:
-            raw = await conn.get_raw_connection()
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None  # a checked-out connection always has one
             try:
-                yield raw.driver_connection
+                yield driver
             except BaseException as exc:
                 # SQLAlchemy did not see the driver fail, so a dead or half-cancelled socket
                 # would go back to the pool; drop it instead (the pool reconnects on demand).
-                closed = raw.driver_connection.is_closed()
+                closed = driver.is_closed()
                 if closed or isinstance(exc, asyncio.CancelledError):
                     await conn.invalidate()
                 if closed:

@@ -43,7 +43,10 @@ def _main() -> None:
     if shared is not None:
         _run(shared)
     else:
-        asyncio.run(_run_async(context.config.get_main_option("sqlalchemy.url")))
+        url = context.config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("set sqlalchemy.url (python -m content_service migrate does)")
+        asyncio.run(_run_async(url))
 
 
 _main()
