@@ -18,7 +18,7 @@ from cj_service.adapters.admin_repository import (
     RequestAlreadyRecorded,
     StoredRequest,
 )
-from contracts.errors import invalid_argument
+from contracts.errors import ServiceError, invalid_argument
 
 Result = Mapping[str, Any]
 
@@ -27,6 +27,19 @@ class RequestStore(Protocol):
     async def find_request(self, request_id: str) -> StoredRequest | None: ...
 
     def transaction(self) -> Any: ...
+
+
+class _Rollback(Exception):
+    """Carries a ServiceError out of the transaction.
+
+    ServiceError is a frozen dataclass, and contextlib-based context managers (such as
+    SQLAlchemy's engine.begin()) assign `__traceback__` to the exception passing through them,
+    which a frozen instance refuses (FrozenInstanceError instead of a rollback).
+    """
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,10 +78,15 @@ async def commit_once(
     """Run `work` and remember its result in one transaction; on a race, the winner's answer."""
     try:
         async with store.transaction() as tx:
-            result = await work(tx)
+            try:
+                result = await work(tx)
+            except ServiceError as error:
+                raise _Rollback(error) from None
             await tx.save_request(key.request_id, method=key.method,
                                   fingerprint=key.fingerprint, result=result)
         return result
+    except _Rollback as rollback:
+        raise rollback.error from None
     except RequestAlreadyRecorded:
         replay = await replay_of(store, key)
         if replay is None:  # pragma: no cover - the unique violation proves a committed row

@@ -141,7 +141,8 @@ async def admin_mesh(start_admin_mesh: Any, admin_cj_db: str) -> AdminMesh:
 
 
 @pytest.fixture
-async def fresh_admin_mesh(start_admin_mesh: Any, fresh_database: Callable[[], str]) -> AdminMesh:
+async def fresh_admin_mesh(fresh_database: Callable[[], str], start_admin_mesh: Any) -> AdminMesh:
+    # fresh_database comes first so the database is dropped after the mesh let go of it.
     url = fresh_database()
     await migrate.upgrade(url)
     return await start_admin_mesh(url)
