@@ -37,6 +37,9 @@ class PostgresContentRepository(ContentRepository):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # After a database restart every idle pooled socket is dead; one more try than the
+        # pool holds is enough to reach a fresh connection.
+        self._attempts = int(getattr(engine.pool, "size", lambda: 1)()) + 1
 
     async def put(self, content: NewContent, *, request_id: str) -> PutResult:
         return await self._run(lambda db: _put(db, content, request_id))
@@ -54,21 +57,22 @@ class PostgresContentRepository(ContentRepository):
         return None if row is None else _meta(row)
 
     async def ping(self) -> None:
-        await self._run(lambda db: db.fetchval("SELECT 1"), attempts=2)
+        await self._run(lambda db: db.fetchval("SELECT 1"))
 
-    async def _run(self, query: Callable[[Any], Awaitable[T]], *, attempts: int = 3) -> T:
+    async def _run(self, query: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``query`` on a pooled asyncpg connection, once more per stale connection.
 
-        After a database restart every pooled socket is dead; every query here is idempotent
-        (Put included), so discarding the dead one and asking again beats failing the caller.
+        Every query here is idempotent (Put included), so discarding a dead connection and
+        asking again beats failing the caller. A socket that is closed fails at once, so the
+        retries cost nothing while the database is really down (connecting fails instead).
         """
         async with translate_errors():
-            for attempt in range(1, attempts + 1):
+            for attempt in range(1, self._attempts + 1):
                 try:
                     async with self._driver() as driver:
                         return await query(driver)
                 except _StaleConnection as stale:
-                    if attempt == attempts:
+                    if attempt == self._attempts:
                         raise stale.__cause__ from None  # type: ignore[misc]
         raise AssertionError("unreachable")  # pragma: no cover
 

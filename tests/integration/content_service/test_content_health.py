@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import grpc
 import pytest
@@ -9,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from content_service import SERVICE_NAME
 from contracts.errors import reason_of
+from contracts.huleedu.content.v1 import content_pb2 as pb
 from contracts.huleedu.content.v1.content_service_pb2_grpc import ContentServiceStub
 from deploy.local.pg_infra import database_of, to_asyncpg, with_database
 from tests.fixtures import wait_until
@@ -79,3 +82,34 @@ async def test_health_reports_not_serving_once_shutdown_begins(content_app):
 
 async def _is(channel: grpc.aio.Channel, status: int) -> bool:
     return await _statuses(channel) == {status}
+
+
+async def test_calls_right_after_the_database_dropped_every_connection_succeed(
+    content_config, start_content, fresh_database, postgres_admin_url
+):
+    url = fresh_database()
+    app = await start_content(content_config(database_url=url))
+    async with grpc.aio.insecure_channel(app.address) as channel:
+        stub = ContentServiceStub(channel)
+        stored = await put(stub, essay_bytes())
+        request = pb.GetContentRequest(content_id=stored.metadata.content_id)
+        await asyncio.gather(*(stub.GetContent(request) for _ in range(30)))  # fill the pool
+
+        await _terminate_sessions(postgres_admin_url, database_of(url))
+
+        got = await stub.GetContent(request)
+        again = await put(stub, essay_bytes())
+    assert got.item.metadata == stored.metadata
+    assert again.created is True
+
+
+async def _terminate_sessions(admin_url: str, database: str) -> None:
+    conn = await asyncpg.connect(to_asyncpg(with_database(admin_url, "postgres")))
+    try:
+        ended = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+            database,
+        )
+    finally:
+        await conn.close()
+    assert ended >= 2  # the pool's connections and the probe's
