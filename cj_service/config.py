@@ -41,6 +41,14 @@ class PipelineSettings:
     comparison_ttl_s: float = 0.0  # 0 = llm_provider default
 
 
+def asyncpg_url(url: str) -> str:
+    """SQLAlchemy needs the asyncpg driver named; accept the plain libpq spellings too."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in {"postgres", "postgresql"}:
+        return f"postgresql+asyncpg://{rest}"
+    return url
+
+
 def _get(env: Mapping[str, str], key: str, default: str) -> str:
     value = env.get(key, "")
     return value if value != "" else default
@@ -71,10 +79,11 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Read the ENV CONTRACT (deploy/local/services.py) plus CJ_* tuning knobs."""
-        if not env.get("DATABASE_URL"):
-            raise ValueError("DATABASE_URL is required (postgresql+asyncpg://...)")
+        url = env.get("CJ_DATABASE_URL") or env.get("DATABASE_URL")
+        if not url:
+            raise ValueError("DATABASE_URL (or CJ_DATABASE_URL) is required")
         return cls(
-            database_url=env["DATABASE_URL"],
+            database_url=asyncpg_url(url),
             nats_url=_get(env, "NATS_URL", cls.nats_url),
             nats_namespace=_get(env, "NATS_NAMESPACE", ""),
             grpc_host=_get(env, "CJ_GRPC_HOST", cls.grpc_host),

@@ -1,11 +1,15 @@
-"""Engine and transaction helpers (SQLAlchemy 2 async + asyncpg)."""
+"""Engine and transaction helpers (SQLAlchemy 2 async + asyncpg).
+
+The context managers are classes on purpose: generator-based ones (contextlib, and
+AsyncEngine.begin) assign `__traceback__` on the exception passing through them, which fails
+for the frozen-dataclass ServiceError that handlers raise inside transactions.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction, create_async_engine
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -14,21 +18,46 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
+class _Transaction:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._trans: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._conn = await self._engine.connect()
+        try:
+            self._trans = await self._conn.begin()
+        except BaseException:
+            await self._conn.close()
+            raise
+        return self._conn
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> bool:
+        assert self._conn is not None and self._trans is not None
+        try:
+            if exc_type is None:
+                await self._trans.commit()
+            else:
+                await self._trans.rollback()
+        finally:
+            await self._conn.close()
+        return False
+
+
 class Database:
     """Owns the engine; every unit of work is one `transaction()`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
-            yield conn
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.engine)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
+    def read(self) -> AsyncConnection:
+        """A connection for reads (autobegin; rolled back on close)."""
+        return self.engine.connect()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

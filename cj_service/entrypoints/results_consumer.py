@@ -54,7 +54,7 @@ class ResultsConsumer:
         while True:
             try:
                 msgs = await self._sub.fetch(p.fetch_batch, timeout=p.fetch_timeout_s)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):  # an empty fetch
                 continue
             except (nats.errors.ConnectionClosedError, nats.errors.ConnectionDrainingError):
                 return

@@ -1,0 +1,114 @@
+"""The results consumer: applies ComparisonResults exactly once, whatever NATS delivers."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cj_service.service import apply
+from contracts import subjects
+from contracts.huleedu.cj.v1 import cj_pb2
+from tests.fixtures import wait_until
+from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
+from tests.integration.cj_service.cj_fixtures import error_result, verdict
+
+pytestmark = pytest.mark.integration
+
+
+def sample(cj, name: str, **labels: str) -> float:
+    return cj.metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+async def progress_of(cj, batch_id: str) -> cj_pb2.AssessmentProgress:
+    return (await cj.get(batch_id)).progress
+
+
+async def test_a_verdict_is_applied_and_frees_its_slot_for_a_new_pair(cj):
+    a = (await cj.submit(5, stopping=cj_pb2.StoppingOptions(budget=8, max_in_flight=2))).assessment
+    first = await cj.wait_requests(a.assessment_id, 2)
+    await cj.answer(first[:1])
+    await wait_until(lambda: len(cj.requests_of(a.assessment_id)) == 3, message="top-up")
+    p = await progress_of(cj, a.assessment_id)
+    assert (p.comparisons_done, p.comparisons_in_flight) == (1, 2)
+    assert p.cost_usd == pytest.approx(0.001) and p.usage.prompt_tokens == 100
+
+
+async def test_a_redelivered_result_is_not_counted_twice(cj):
+    a = (await cj.submit(4, stopping=cj_pb2.StoppingOptions(budget=6, max_in_flight=3))).assessment
+    r = (await cj.wait_requests(a.assessment_id, 3))[0]
+    # The crash window: the result was applied and committed, but the ack was lost, so
+    # JetStream delivers the same result again.
+    out = await apply.apply_results(cj.app.deps, a.assessment_id, [verdict(r.request_id)])
+    assert out.applied == 1
+    await cj.publish(verdict(r.request_id), msg_id="redelivery-1")
+    await wait_until(lambda: sample(cj, "huleedu_cj_comparisons_total", outcome="duplicate") == 1)
+    p = await progress_of(cj, a.assessment_id)
+    assert p.comparisons_done == 1 and p.cost_usd == pytest.approx(0.001)
+
+
+async def test_an_undecodable_message_is_terminated_and_counted(cj):
+    subject = cj.ns.subject(subjects.results_subject(subjects.CJ_RESULTS_KEY))
+    await cj.js.publish(subject, b"\xff\xfe not protobuf", headers={
+        "Nats-Msg-Id": "junk-1", "huleedu-schema": "huleedu.llm.v1.ComparisonResult"})
+    await cj.js.publish(subject, b"", headers={"Nats-Msg-Id": "junk-2",
+                                               "huleedu-schema": "huleedu.llm.v1.Nonsense"})
+    await wait_until(lambda: sample(cj, "huleedu_cj_result_messages_total",
+                                    outcome="undecodable") == 2)
+    info = await cj.js.consumer_info(cj.ns.name("HULEEDU_LLM_RESULTS"), "cj-results")
+    await wait_until(lambda: info.num_ack_pending == 0)
+
+
+async def test_a_result_for_an_unknown_comparison_is_acked_and_counted(cj):
+    await cj.publish(verdict("never-created"))
+    await wait_until(lambda: sample(cj, "huleedu_cj_comparisons_total", outcome="unknown") == 1)
+    listed = await cj.stub.ListAssessments(cj_pb2.ListAssessmentsRequest())
+    assert list(listed.assessments) == []
+
+
+async def test_a_thousand_results_in_random_order_with_30_percent_duplicates_count_exactly(start_cj):
+    cj = await start_cj()
+    a = (await cj.submit(100, stopping=cj_pb2.StoppingOptions(
+        budget=1000, max_in_flight=1000, target_reliability=0.9999))).assessment
+    rng = random.Random(7)
+    published: set[str] = set()
+    duplicates = 0
+    while (await cj.get(a.assessment_id)).state == cj_pb2.ASSESSMENT_STATE_RUNNING:
+        await wait_until(lambda: len(cj.requests_of(a.assessment_id)) > len(published),
+                         timeout=30, message="requests to answer")
+        fresh = [r for r in cj.requests_of(a.assessment_id) if r.request_id not in published]
+        wave = [(r.request_id, r.request_id) for r in fresh]
+        wave += [(r.request_id, f"{r.request_id}-dup") for r in rng.sample(fresh, int(0.3 * len(fresh)))]
+        rng.shuffle(wave)
+        for request_id, msg_id in wave:
+            await cj.publish(verdict(request_id, rng.choice([1, 2])), msg_id=msg_id)
+        published |= {r.request_id for r in fresh}
+        duplicates += len(wave) - len(fresh)
+        await wait_until(lambda: counted(cj) == len(published) + duplicates, timeout=60,
+                         message="every message applied or counted")
+    done = await cj.get(a.assessment_id)
+    assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
+    assert done.completion_reason == cj_pb2.COMPLETION_REASON_BUDGET_SPENT
+    assert len(published) == 1000 and duplicates >= 290
+    assert done.progress.comparisons_done == 1000
+    assert sample(cj, "huleedu_cj_comparisons_total", outcome="judged") == 1000
+    assert sample(cj, "huleedu_cj_comparisons_total", outcome="duplicate") == duplicates
+    assert done.progress.cost_usd == pytest.approx(1.0)
+    assert done.progress.usage.prompt_tokens == 100_000
+
+
+def counted(cj) -> float:
+    return sum(sample(cj, "huleedu_cj_comparisons_total", outcome=o)
+               for o in ("judged", "duplicate", "late"))
+
+
+async def test_a_failed_comparison_is_requeued_with_its_sides_swapped(cj):
+    a = (await cj.submit(3, stopping=cj_pb2.StoppingOptions(budget=3, max_in_flight=1))).assessment
+    (first,) = await cj.wait_requests(a.assessment_id, 1)
+    await cj.publish(error_result(first.request_id))
+    await wait_until(lambda: len(cj.requests_of(a.assessment_id)) == 2, message="retry")
+    retry = [r for r in cj.requests_of(a.assessment_id) if r.request_id != first.request_id][0]
+    assert retry.prompt.essay_a_text == first.prompt.essay_b_text
+    assert retry.prompt.essay_b_text == first.prompt.essay_a_text
+    p = await progress_of(cj, a.assessment_id)
+    assert (p.comparisons_done, p.comparisons_failed, p.comparisons_in_flight) == (0, 1, 1)
