@@ -51,9 +51,11 @@ proto-check: $(INSTALL_STAMP) ## Fail if contracts/ is not what proto/ generates
 
 .PHONY: lint
 lint: $(INSTALL_STAMP) $(NPM_STAMP) ## ruff + mypy on hand-written code, buf lint on proto/
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy $(PACKAGES)
-	npx --no-install buf lint
+	@failed=(); \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || failed+=(ruff); \
+	echo "mypy $(PACKAGES)"; $(VENV)/bin/mypy $(PACKAGES) || failed+=(mypy); \
+	echo "buf lint"; npx --no-install buf lint || failed+=(buf); \
+	if [ $${#failed[@]} -gt 0 ]; then echo "lint failed: $${failed[*]}" >&2; exit 1; fi
 
 .PHONY: test
 test: $(INSTALL_STAMP) ## Run every test (unit, integration, e2e)
