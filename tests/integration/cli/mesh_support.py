@@ -52,7 +52,9 @@ def private_specs(tag: str) -> tuple[ServiceSpec, ...]:
 
 
 @contextmanager
-def running_mesh(run_dir: Path, *, extra_env: Mapping[str, str] | None = None) -> Iterator[TestMesh]:
+def running_mesh(
+    run_dir: Path, *, extra_env: Mapping[str, str] | None = None
+) -> Iterator[TestMesh]:
     """Start infra (found or from wheels) and the three services; stop and clean up after."""
     tag = unique_name("cli").split("_", 1)[1]
     namespace = f"cli{tag}"

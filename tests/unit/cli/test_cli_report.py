@@ -1,0 +1,28 @@
+"""report.md and the charts, from a made-up batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli.artefact.write import CHARTS, write_report
+from cli.render.report_md import report
+from tests.unit.cli.factory import run_data
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_report_states_anchor_alignment_and_disagreements() -> None:
+    text = report(run_data(), charts=list(CHARTS))
+    assert "Kendall τ between anchor grade order and fitted score order: **+1.000**" in text
+    assert "Anchors that never won a comparison: **1**" in text
+    assert "s2: infit 1.80" in text
+    assert "![essays_on_scale](essays_on_scale.png)" in text
+    assert "A is clearer / better" in text  # table-safe justification
+
+
+def test_every_chart_is_written_as_a_png(tmp_path: Path) -> None:
+    written = write_report(tmp_path, run_data())
+    assert {p.name for p in written} == {*CHARTS, "report.md"}
+    for name in CHARTS:
+        data = (tmp_path / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 10_000
