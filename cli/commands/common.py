@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _console(stream: Any) -> Console:
     # Outside a terminal (pipes, make, tests) rich would assume 80 columns and squeeze tables.
     wide = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
-    return Console(file=stream, width=wide, highlight=False, soft_wrap=True)
+    return Console(file=stream, width=wide, highlight=False, soft_wrap=True, markup=False)
 
 
 def out() -> Console:

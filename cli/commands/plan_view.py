@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from cli import rpc
 from cli.commands.common import out
@@ -20,9 +21,9 @@ def inventory_table(inventory: Inventory) -> Table:
         table.add_column(name)
     for f in inventory.all_inputs:
         kind = f"anchor {f.anchor_grade}" if f.anchor_grade else "essay"
-        table.add_row(f.display_name, kind, str(f.words), f.sha256[:12])
+        table.add_row(Text(f.display_name), kind, str(f.words), f.sha256[:12])
     for kind, c in sorted(inventory.context.items()):
-        table.add_row(c.source, kind, str(len(c.text.split())), c.sha256[:12])
+        table.add_row(Text(c.source), kind, str(len(c.text.split())), c.sha256[:12])
     return table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from contracts.huleedu.cj.v1 import cj_pb2
 
@@ -28,7 +29,7 @@ def results_table(results: cj_pb2.GetAssessmentResultsResponse, *, title: str = 
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in results.essays:
         table.add_row(
-            str(e.rank), essay_label(e), f"{e.score:+.2f} ± {e.se:.2f}", e.grade or "-",
+            str(e.rank), Text(essay_label(e)), f"{e.score:+.2f} ± {e.se:.2f}", e.grade or "-",
             f"{e.grade_confidence:.2f}" if e.grade else "-", str(e.comparison_count),
             str(e.wins), f"{e.infit:.2f}", infit_flag(e),
             style="cyan" if e.is_anchor else None,

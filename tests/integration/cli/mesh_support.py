@@ -36,7 +36,7 @@ FAST_ENV = {
 
 
 @dataclass
-class TestMesh:
+class MeshHandle:
     run_dir: Path
     env: dict[str, str]  # CONTENT_ADDR, LLM_PROVIDER_ADDR, CJ_ADDR, NATS_URL, ...
     namespace: str
@@ -54,14 +54,14 @@ def private_specs(tag: str) -> tuple[ServiceSpec, ...]:
 @contextmanager
 def running_mesh(
     run_dir: Path, *, extra_env: Mapping[str, str] | None = None
-) -> Iterator[TestMesh]:
+) -> Iterator[MeshHandle]:
     """Start infra (found or from wheels) and the three services; stop and clean up after."""
     tag = unique_name("cli").split("_", 1)[1]
     namespace = f"cli{tag}"
     specs = private_specs(tag)
     env = {**os.environ, **FAST_ENV, "NATS_NAMESPACE": namespace, **(extra_env or {})}
     started = _up(run_dir, specs=specs, env=env)
-    mesh = TestMesh(run_dir, {**started.env, "NATS_NAMESPACE": namespace}, namespace,
+    mesh = MeshHandle(run_dir, {**started.env, "NATS_NAMESPACE": namespace}, namespace,
                     [s.database for s in specs if s.database])
     try:
         yield mesh
@@ -89,7 +89,7 @@ def _up(run_dir: Path, *, specs: tuple[ServiceSpec, ...], env: dict[str, str]) -
     return mesh
 
 
-def _cleanup(admin_url: str, nats_url: str, mesh: TestMesh) -> None:
+def _cleanup(admin_url: str, nats_url: str, mesh: MeshHandle) -> None:
     for name in mesh.databases:
         with contextlib.suppress(Exception):
             run_sync(lambda name=name: pg_infra.drop_database(admin_url, name))
