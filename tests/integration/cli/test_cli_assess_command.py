@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_assess_ranks_the_folder_and_writes_a_valid_run_folder(
     assert len(artefact["comparisons"]) >= 20
     sha = {i["display_name"]: i["sha256"] for i in artefact["inputs"]}
     text = extract_text(essays / "essay_09.txt").encode()
-    assert sha["essay_09.txt"] == __import__("hashlib").sha256(text).hexdigest()
+    assert sha["essay_09.txt"] == hashlib.sha256(text).hexdigest()
     assert {m["path"] for m in artefact["manifest"]} >= {"results.csv", "report.md"}
 
 
@@ -109,6 +110,7 @@ def test_plan_prices_the_run_from_the_manifest_and_submits_nothing(
     assert result.exit_code == 0, result.output
     assert "6 essays, 4 anchors on swedish_8_anchor" in result.stdout
     assert "expected calls: up to 20 comparisons" in result.stdout
-    assert "estimated cost: up to $0.0" in result.stdout and "$1.0/$5.0 per million" in result.stdout
+    assert "estimated cost: up to $0.0" in result.stdout
+    assert "$1.0/$5.0 per million" in result.stdout
     assert "nothing was uploaded or submitted" in result.stdout
     assert "batch " not in result.stderr
