@@ -31,7 +31,7 @@ from deploy.local.procs import run_sync
 from tests.fixtures import unique_name
 
 # Only fixtures are exported, for ``import *`` in test modules.
-__all__ = ["admin_cj_db", "admin_content_db", "admin_mesh", "fresh_admin_mesh",
+__all__ = ["admin_cj_db", "admin_content_db", "admin_mesh", "bootstrapped_cj", "fresh_admin_mesh",
            "start_admin_mesh"]
 
 TEST_AUTH = AuthConfig(algorithm="HS256", key="admin-tests-secret-at-least-32-bytes!!",
@@ -146,3 +146,52 @@ async def fresh_admin_mesh(fresh_database: Callable[[], str], start_admin_mesh: 
     url = fresh_database()
     await migrate.upgrade(url)
     return await start_admin_mesh(url)
+
+
+@dataclass
+class BootstrappedCJ:
+    """The real cj_service (bootstrap.start) plus the env its admin tokens are minted from."""
+
+    address: str
+    env: dict[str, str]
+
+
+@pytest.fixture
+async def bootstrapped_cj(admin_content_db: str, fresh_database: Callable[[], str],
+                          nats_url: str) -> AsyncIterator[BootstrappedCJ]:
+    """The whole cj_service as `python -m cj_service` assembles it, on port 0."""
+    from cj_service import bootstrap
+    from cj_service.config import Config
+    from contracts.streams import Namespace
+
+    env = {"CJ_JWT_SECRET": TEST_AUTH.key, "CJ_JWT_ISSUER": TEST_AUTH.issuer,
+           "CJ_JWT_AUDIENCE": TEST_AUTH.audience, "CJ_ANCHOR_MIN_CHARS": str(ANCHOR_MIN_CHARS)}
+    content_app = await content_bootstrap.start(ContentConfig(
+        database_url=admin_content_db, grpc_port=0, metrics_port=0, shutdown_grace_s=0.5))
+    namespace = Namespace(unique_name("admin"))
+    app = await bootstrap.start(Config(
+        database_url=fresh_database(), nats_url=nats_url, nats_namespace=namespace.prefix,
+        grpc_port=0, metrics_port=0, content_addr=content_app.address,
+        llm_provider_addr="127.0.0.1:9", instance_id=unique_name("cj"), env=env))
+    try:
+        yield BootstrappedCJ(app.address, env)
+    finally:
+        await app.stop(grace=0)
+        await content_app.stop(grace=0)
+        await _delete_streams(nats_url, namespace)
+
+
+async def _delete_streams(nats_url: str, namespace: Any) -> None:
+    import contextlib
+
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for stream in await js.streams_info():
+            if stream.config.name.startswith(namespace.name("")):
+                with contextlib.suppress(Exception):
+                    await js.delete_stream(stream.config.name)
+    finally:
+        await nc.close()
