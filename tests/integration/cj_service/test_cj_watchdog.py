@@ -1,0 +1,95 @@
+"""The watchdog: no batch waits forever, and a late result after finalization changes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from google.protobuf.duration_pb2 import Duration
+
+from cj_service.config import PipelineSettings
+from cj_service.service import watchdog
+from contracts.huleedu.cj.v1 import cj_pb2
+from tests.fixtures import wait_until
+from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
+from tests.integration.cj_service.cj_fixtures import verdict
+
+pytestmark = pytest.mark.integration
+FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2, bootstrap_rounds=0)
+
+
+def stalling(seconds: float, **kwargs) -> cj_pb2.StoppingOptions:
+    return cj_pb2.StoppingOptions(stall_timeout=Duration(seconds=0, nanos=int(seconds * 1e9))
+                                  if seconds < 1 else Duration(seconds=int(seconds)), **kwargs)
+
+
+async def finished(cj, batch_id: str):
+    a = await cj.get(batch_id)
+    return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
+
+
+def sample(cj, outcome: str) -> float:
+    return cj.metrics.registry.get_sample_value(
+        "huleedu_cj_comparisons_total", {"outcome": outcome}) or 0.0
+
+
+async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_results_change_nothing(start_cj):
+    cj = await start_cj(pipeline=FAST)
+    a = (await cj.submit(4, stopping=stalling(1, budget=30, max_in_flight=6))).assessment
+    requests = await cj.wait_requests(a.assessment_id, 6)
+    await cj.answer(requests[:4])  # 4 verdicts for 4 essays, then the judge goes silent
+    await wait_until(lambda: sample(cj, "judged") == 4)
+    done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
+    assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
+    assert done.completion_reason == cj_pb2.COMPLETION_REASON_STALLED
+    assert done.progress.comparisons_done == 4 and done.progress.comparisons_in_flight == 0
+    silent = [r for r in cj.requests_of(a.assessment_id) if r.request_id not in cj.answered]
+    await cj.publish(verdict(silent[0].request_id))
+    await wait_until(lambda: sample(cj, "late") == 1)
+    after = await cj.get(a.assessment_id)
+    assert after.progress == done.progress and after.updated_at == done.updated_at
+    records = await cj.stub.ListAssessmentComparisons(
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id))
+    statuses = sorted(cj_pb2.ComparisonStatus.Name(c.status) for c in records.comparisons)
+    assert statuses.count("COMPARISON_STATUS_JUDGED") == 4
+    assert "COMPARISON_STATUS_SUBMITTED" not in statuses
+
+
+async def test_a_stalled_batch_without_verdicts_fails_as_stalled(start_cj):
+    cj = await start_cj(pipeline=FAST)
+    a = (await cj.submit(4, stopping=stalling(1, budget=8))).assessment
+    await cj.wait_requests(a.assessment_id, 1)
+    done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
+    assert done.state == cj_pb2.ASSESSMENT_STATE_FAILED
+    assert done.failure_reason == cj_pb2.FAILURE_REASON_STALLED
+
+
+async def test_a_batch_llm_provider_never_accepted_fails_as_submission_failed(start_cj):
+    cj = await start_cj(pipeline=FAST)
+    cj.provider.unavailable = True
+    a = (await cj.submit(4, stopping=stalling(1, budget=8))).assessment
+    done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
+    assert done.state == cj_pb2.ASSESSMENT_STATE_FAILED
+    assert done.failure_reason == cj_pb2.FAILURE_REASON_SUBMISSION_FAILED
+
+
+async def test_the_watchdog_skips_a_batch_whose_step_holds_the_lock(start_cj):
+    cj = await start_cj(pipeline=dataclasses.replace(FAST, watchdog_interval_s=3600))
+    a = (await cj.submit(3, stopping=stalling(0.2, budget=6))).assessment
+    await cj.wait_requests(a.assessment_id, 1)
+    await wait_until(lambda: _stale(cj, a.assessment_id), message="stale")
+    async with cj.app.deps.db.transaction() as conn:  # a step of another replica, mid-flight
+        from cj_service.adapters import batch_repo
+
+        await batch_repo.lock_batch(conn, a.assessment_id)
+        out = await watchdog.check_batch(cj.app.deps, a.assessment_id)
+        assert not out.finished
+    out = await watchdog.check_batch(cj.app.deps, a.assessment_id)
+    assert out.finished == "FAILED"
+
+
+async def _stale(cj, batch_id: str) -> bool:
+    from cj_service.adapters import batch_repo
+
+    async with cj.app.deps.db.read() as conn:
+        return batch_id in await batch_repo.stalled_batch_ids(conn)
