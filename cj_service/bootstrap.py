@@ -154,7 +154,9 @@ async def _grpc(config: Config, deps: Deps, admin_repo: AdminRepository, content
                              options=channels.channel_options([])[2:])
     cj_service_pb2_grpc.add_CJAssessmentServiceServicer_to_server(CJAssessmentServicer(deps), server)
     cj_service_pb2_grpc.add_CJAdminServiceServicer_to_server(
-        admin_servicer.CJAdminServicer(admin_repo, content), server)
+        admin_servicer.CJAdminServicer(
+            admin_repo, content, settings=admin_servicer.AdminSettings.from_env(config.env)),
+        server)
     health_servicer = await add_standard_services(server, SERVICE_NAMES)
     port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
     await server.start()

@@ -7,7 +7,7 @@ they reach this class. ServiceErrors become rich statuses (code + ErrorInfo reas
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -47,6 +47,15 @@ def rpc(method: Method[Req, Resp]) -> Callable[[Any, Req, grpc.aio.ServicerConte
 @dataclass(frozen=True)
 class AdminSettings:
     anchor_min_chars: int = admin_anchors.DEFAULT_MIN_CHARS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AdminSettings:
+        """CJ_ANCHOR_MIN_CHARS: shortest anchor text accepted (stripped characters)."""
+        raw = env.get("CJ_ANCHOR_MIN_CHARS", "").strip()
+        value = int(raw) if raw else cls.anchor_min_chars
+        if value < 1:
+            raise ValueError(f"CJ_ANCHOR_MIN_CHARS must be >= 1, got {raw!r}")
+        return cls(anchor_min_chars=value)
 
 
 class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
