@@ -67,7 +67,8 @@ def test_an_assignment_is_set_up_and_assessed_with_its_registered_context(
     assert "Judge rubric" in _ok(admin(cli_mesh, token, "rubric", "get", "--assignment",
                                        assignment))
     for grade in ("F", "C", "A"):
-        _ok(admin(cli_mesh, token, "anchor", "register", str(SAMPLES / f"anchors/{grade}_anchor.txt"),
+        anchor = SAMPLES / "anchors" / f"{grade}_anchor.txt"
+        _ok(admin(cli_mesh, token, "anchor", "register", str(anchor),
                   "--assignment", assignment, "--grade", grade))
     listing = _ok(admin(cli_mesh, token, "anchor", "list", "--assignment", assignment))
     assert "per grade:" in listing and "A=1" in listing and "F=1" in listing
