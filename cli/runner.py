@@ -17,6 +17,7 @@ from cli.settings import Addresses
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 RUNS_VAR = "HULEEDU_RUNS_DIR"  # where run folders go (default: runs/ in the checkout)
+BUDGET_VAR = "HULEEDU_RUN_BUDGET"  # comparisons (default: about ten per essay)
 SIMULATED_JUDGE = "simulated/simulated-priced"  # free to run, but priced so costs show
 TRUTH_VAR = "LLM_PROVIDER_SIMULATED_TRUTH_FILE"
 
@@ -39,6 +40,7 @@ def assess_samples(
 ) -> Path | None:
     """Run the sample assessment; print a one-line error and return None when it fails."""
     out = out or Path(env.get(RUNS_VAR) or ROOT / "runs")
+    budget = budget or int(env.get(BUDGET_VAR) or 0)
     request = sample_request(judge=judge, out=out, budget=budget, essays=essays)
     if request.judge.startswith("simulated/") and not env.get(TRUTH_VAR):
         err().print(f"note: {TRUTH_VAR} is not set for llm_provider, so the simulated judge "
