@@ -40,7 +40,7 @@ def show(mesh: Addresses, inventory: Inventory, ask: Ask) -> None:
                   f"target is reached first; failed calls are retried)", highlight=False)
     console.print(f"estimated tokens per call: ~{est.input_tokens_per_call} in, "
                   f"~{est.output_tokens_per_call} out (4 characters per token)", highlight=False)
-    if est.cost_usd is not None:
+    if est.cost_usd is not None and model is not None:
         console.print(f"estimated cost: up to ${est.cost_usd:.4f} at ${model.input_price_per_mtok}"
                       f"/${model.output_price_per_mtok} per million tokens in/out",
                       highlight=False)

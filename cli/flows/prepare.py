@@ -6,14 +6,15 @@ from pathlib import Path
 
 from cli.errors import bad_input
 from cli.io.anchors import read_anchors, scale_named
-from cli.io.inventory import Inventory, read_context, read_essays
+from cli.io.inventory import InputFile, Inventory, read_context, read_essays
 
 
 def build_inventory(
     directory: Path, *, anchors: Path | None, scale: str | None, instructions: Path | None,
     prompt: Path | None, rubric: Path | None,
 ) -> Inventory:
-    anchor_files, scale_id = (), scale or ""
+    anchor_files: tuple[InputFile, ...] = ()
+    scale_id = scale or ""
     if anchors is not None:
         anchor_files, scale_id = read_anchors(anchors, scale_id=scale)
     elif scale:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def read_input(path: Path, *, essay_id: str, anchor_grade: str = "") -> InputFil
     )
 
 
-def essay_files(directory: Path, *, exclude: set[Path] = frozenset()) -> list[Path]:
+def essay_files(directory: Path, *, exclude: AbstractSet[Path] = frozenset()) -> list[Path]:
     """Supported files directly in `directory`, sorted; CliError when there are none."""
     if not directory.exists():
         raise bad_input(f"{directory}: no such directory")
@@ -83,7 +84,9 @@ def essay_files(directory: Path, *, exclude: set[Path] = frozenset()) -> list[Pa
     return files
 
 
-def read_essays(directory: Path, *, exclude: set[Path] = frozenset()) -> tuple[InputFile, ...]:
+def read_essays(
+    directory: Path, *, exclude: AbstractSet[Path] = frozenset()
+) -> tuple[InputFile, ...]:
     files = essay_files(directory, exclude=exclude)
     return tuple(read_input(p, essay_id=p.name) for p in files)
 
