@@ -1,0 +1,1 @@
+"""Pure logic of the LLM provider: manifest, cost, verdict parsing, rate limits, breakers."""

@@ -1,0 +1,1 @@
+"""Thin edges: the gRPC servicer and the NATS worker loop."""

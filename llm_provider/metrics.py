@@ -1,0 +1,49 @@
+"""Prometheus metrics of one llm_provider instance, in a registry of its own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+NS = "huleedu"
+_CALL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.submissions = Counter(
+            "llm_submissions_total", "Submitted comparison requests by outcome.",
+            ["outcome", "reason"], namespace=NS, registry=r)
+        self.provider_calls = Counter(
+            "llm_provider_calls_total", "Provider calls by outcome (ok or failure kind).",
+            ["provider", "model", "outcome"], namespace=NS, registry=r)
+        self.call_seconds = Histogram(
+            "llm_provider_call_seconds", "Provider call duration.", ["provider"],
+            namespace=NS, registry=r, buckets=_CALL_BUCKETS)
+        self.results = Counter(
+            "llm_results_total", "Published results by outcome (verdict or error reason).",
+            ["provider", "outcome"], namespace=NS, registry=r)
+        self.retries = Counter(
+            "llm_retries_total", "Retries scheduled with nak(delay), by failure kind.",
+            ["provider", "reason"], namespace=NS, registry=r)
+        self.deferrals = Counter(
+            "llm_deferrals_total", "Deliveries handed back without a call (breaker, budget).",
+            ["provider", "reason"], namespace=NS, registry=r)
+        self.tokens = Counter(
+            "llm_tokens_total", "Tokens billed, by kind.", ["provider", "model", "kind"],
+            namespace=NS, registry=r)
+        self.cost = Counter(
+            "llm_cost_usd_total", "US dollars billed, from manifest prices.",
+            ["provider", "model"], namespace=NS, registry=r)
+        self.rate_limit_wait = Histogram(
+            "llm_rate_limit_wait_seconds", "Time a call waited for its provider budget.",
+            ["provider"], namespace=NS, registry=r, buckets=_CALL_BUCKETS)
+        self.undecodable = Counter(
+            "llm_undecodable_messages_total", "Work-queue messages terminated as undecodable.",
+            namespace=NS, registry=r)
+        self.in_flight = Gauge(
+            "llm_worker_in_flight", "Messages a worker is processing.", namespace=NS, registry=r)
+        self.breaker_opened = Counter(
+            "llm_circuit_opened_total", "Times a provider circuit opened.", ["provider"],
+            namespace=NS, registry=r)

@@ -1,0 +1,1 @@
+"""Use cases: intake (SubmitComparisons), judging one queued request, catalog queries."""

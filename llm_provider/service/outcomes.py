@@ -1,0 +1,72 @@
+"""Building the one ComparisonResult (and its usage event) that ends a request."""
+
+from __future__ import annotations
+
+from contracts.huleedu.events.v1 import events_pb2
+from contracts.huleedu.llm.v1 import llm_pb2
+from llm_provider.domain import errors
+from llm_provider.domain.errors import ProviderFailure
+from llm_provider.domain.manifest import ModelSpec
+from llm_provider.domain.usage import cost_usd
+from llm_provider.domain.verdict import Verdict
+from llm_provider.service.convert import timestamp, usage_of
+
+WINNERS = {"A": llm_pb2.WINNER_ESSAY_A, "B": llm_pb2.WINNER_ESSAY_B}
+
+
+def error_reason(kind: str) -> int:
+    return llm_pb2.ComparisonErrorReason.Value(f"COMPARISON_ERROR_REASON_{kind}")
+
+
+def new_state(queued: llm_pb2.QueuedComparison) -> llm_pb2.ComparisonResult:
+    """The accumulator of a request's attempts; it becomes the published result."""
+    request = queued.request
+    return llm_pb2.ComparisonResult(
+        request_id=request.request_id, provider=request.judge.provider,
+        model=request.judge.model, queued_at=queued.queued_at,
+        correlation_id=request.correlation_id,
+    )
+
+
+def record_error(state: llm_pb2.ComparisonResult, failure: ProviderFailure) -> None:
+    state.error.CopyFrom(llm_pb2.ComparisonError(
+        reason=error_reason(failure.kind), message=failure.message[:1_000],  # type: ignore[arg-type]
+        retryable=failure.kind in errors.RESUBMITTABLE, provider_http_status=failure.http_status,
+    ))
+
+
+def record_verdict(state: llm_pb2.ComparisonResult, verdict: Verdict) -> None:
+    message = llm_pb2.ComparisonVerdict(
+        winner=WINNERS[verdict.winner], confidence=verdict.confidence,  # type: ignore[arg-type]
+        justification=verdict.justification,
+    )
+    if verdict.probability_a is not None:
+        message.probability_a = verdict.probability_a
+    state.verdict.CopyFrom(message)
+
+
+def finish(state: llm_pb2.ComparisonResult, queued: llm_pb2.QueuedComparison, *,
+           spec: ModelSpec | None, completed: float) -> llm_pb2.ComparisonResult:
+    """Stamp the final fields: metadata, completion time, cost over every attempt."""
+    state.metadata.update(queued.request.metadata)
+    state.completed_at.CopyFrom(timestamp(completed))
+    state.cost_usd = cost_usd(usage_of(state.usage), spec) if spec is not None else 0.0
+    return state
+
+
+def expiry_failure(state: llm_pb2.ComparisonResult, *, circuit_open: bool) -> ProviderFailure:
+    last = f"; last error: {state.error.message}" if state.HasField("error") else ""
+    if circuit_open:
+        return ProviderFailure(errors.CIRCUIT_OPEN, f"circuit stayed open until expiry{last}",
+                               http_status=state.error.provider_http_status)
+    return ProviderFailure(errors.EXPIRED, f"expired after {state.attempts} attempts{last}",
+                           http_status=state.error.provider_http_status)
+
+
+def usage_event(result: llm_pb2.ComparisonResult) -> events_pb2.LLMUsageRecorded:
+    return events_pb2.LLMUsageRecorded(
+        request_id=result.request_id, provider=result.provider, model=result.model,
+        usage=result.usage, cost_usd=result.cost_usd,
+        succeeded=result.HasField("verdict"), attempts=result.attempts,
+        completed_at=result.completed_at, metadata=result.metadata,
+    )
