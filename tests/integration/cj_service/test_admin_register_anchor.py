@@ -3,6 +3,8 @@ against the assignment's scale and the text (stored in the content service) long
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 
@@ -126,3 +128,17 @@ async def test_a_missing_label_text_or_request_id_is_invalid_argument(
         setattr(request, name, value)
     assert await refusal(admin_mesh.call("RegisterAnchor", request)) == (
         grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+
+
+async def test_concurrent_retries_of_one_request_all_get_the_same_answer(
+    admin_mesh: AdminMesh,
+) -> None:
+    assignment_id = await assignment_on(admin_mesh)
+    text, request_id = essay_text(), "burst-" + assignment_id
+    answers = await asyncio.gather(*(
+        register(admin_mesh, assignment_id, "burst", "D", request_id=request_id, text=text)
+        for _ in range(6)))
+    assert all(answer == answers[0] for answer in answers) and answers[0].created
+    listed = await admin_mesh.call("ListAnchors",
+                                   pb.ListAnchorsRequest(assignment_id=assignment_id))
+    assert [a.label for a in listed.anchors] == ["burst"]
