@@ -30,7 +30,8 @@ def report(data: RunData, *, charts: list[str]) -> str:
              f"Outcome: {outcome_text(data.assessment)}", ""]
     lines += [f"- {line}" for line in summary_lines(res)] + [""]
     lines += [f"![{c.rsplit('.', 1)[0]}]({c})" for c in charts] + [""]
-    lines += _ranking(essays) + _anchors(alignment, res) + _disagreements(data)
+    lines += _ranking(essays) + _uncertainty(essays) + _anchors(alignment, res)
+    lines += _disagreements(data)
     if data.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in data.notes] + [""]
     return "\n".join(lines)
@@ -44,6 +45,20 @@ def _ranking(essays) -> list[str]:  # type: ignore[no-untyped-def]
                     f"[{e.ci_low:+.2f}, {e.ci_high:+.2f}] | {e.grade or '-'} | "
                     f"{e.grade_confidence:.2f} | {e.infit:.2f} {infit_flag(e)} |")
     return rows + [""]
+
+
+def _uncertainty(essays) -> list[str]:  # type: ignore[no-untyped-def]
+    """Say so when the reported 95% intervals and ±1.96·SE disagree (they should roughly match)."""
+    ratios = sorted((e.ci_high - e.ci_low) / (2 * 1.96 * e.se) for e in essays if e.se > 0)
+    if not ratios:
+        return []
+    median = ratios[len(ratios) // 2]
+    if 0.5 <= median <= 2.0:
+        return []
+    return ["## Uncertainty check", "",
+            f"The reported 95% intervals are {median:.2f}× the width of ±1.96·SE (median over "
+            "essays); the two uncertainty figures disagree, so read grade confidence with care.",
+            ""]
 
 
 def _anchors(al: AnchorAlignment, res) -> list[str]:  # type: ignore[no-untyped-def]

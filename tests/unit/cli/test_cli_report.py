@@ -26,3 +26,15 @@ def test_every_chart_is_written_as_a_png(tmp_path: Path) -> None:
     for name in CHARTS:
         data = (tmp_path / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+
+
+def test_intervals_matching_the_standard_errors_need_no_uncertainty_note() -> None:
+    assert "Uncertainty check" not in report(run_data(), charts=[])
+
+
+def test_intervals_far_narrower_than_the_standard_errors_are_called_out() -> None:
+    data = run_data()
+    for e in data.results.essays:
+        e.ci_low, e.ci_high = e.score - 0.2, e.score + 0.2
+    text = report(data, charts=[])
+    assert "Uncertainty check" in text and "0.20× the width of ±1.96·SE" in text
