@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, literal_column, or_, select, tuple_, 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import Label
 
 from cj_service.adapters.admin_tables import anchors, instructions, requests
 from cj_service.service.admin_models import AnchorRecord, ContextOrigin, InstructionRecord, Scope
@@ -55,7 +56,7 @@ def _anchor(row: Any) -> AnchorRecord:
 
 
 # xmax is 0 only on a row this statement inserted (not one ON CONFLICT updated).
-_INSERTED = literal_column("(xmax = 0)").label("inserted")
+_INSERTED: Label[Any] = literal_column("(xmax = 0)").label("inserted")
 _ANCHOR_ORDER = (anchors.c.label, anchors.c.grade_scale_id, anchors.c.anchor_id)
 
 
@@ -160,13 +161,13 @@ class AdminTx:
 
     async def upsert_anchor(self, record: Mapping[str, str]) -> tuple[AnchorRecord, bool]:
         """Insert, or update grade/content of the same assignment+label+scale; (row, created)."""
-        statement = insert(anchors).values(**record)
-        changed = or_(anchors.c.grade != statement.excluded.grade,
-                      anchors.c.content_id != statement.excluded.content_id)
-        statement = statement.on_conflict_do_update(
+        values = insert(anchors).values(**record)
+        changed = or_(anchors.c.grade != values.excluded.grade,
+                      anchors.c.content_id != values.excluded.content_id)
+        statement = values.on_conflict_do_update(
             constraint="uq_cj_admin_anchors_assignment_label_scale",
-            set_={"grade": statement.excluded.grade,
-                  "content_id": statement.excluded.content_id, "updated_at": func.now()},
+            set_={"grade": values.excluded.grade,
+                  "content_id": values.excluded.content_id, "updated_at": func.now()},
             where=changed,
         ).returning(*anchors.c, _INSERTED)
         row = (await self._conn.execute(statement)).first()

@@ -25,7 +25,7 @@ _ORIGIN_TO_PROTO = {
     ContextOrigin.RESEARCH_EXPERIMENT: pb.CONTEXT_ORIGIN_RESEARCH_EXPERIMENT,
     ContextOrigin.TEACHER_CUSTOM: pb.CONTEXT_ORIGIN_TEACHER_CUSTOM,
 }
-_ORIGIN_FROM_PROTO = {v: k for k, v in _ORIGIN_TO_PROTO.items()}
+_ORIGIN_FROM_PROTO: dict[int, ContextOrigin] = {int(v): k for k, v in _ORIGIN_TO_PROTO.items()}
 
 
 def scope_from(message: pb.InstructionScope) -> Scope:
