@@ -89,3 +89,16 @@ def test_an_unknown_scale(cli_mesh: MeshHandle, tmp_path: Path) -> None:
     result = huleedu(cli_mesh, "assess", str(essays), "--scale", "letters_1_to_3")
     assert result.exit_code == 2
     assert "unknown grade scale 'letters_1_to_3'" in one_line_error(result)
+
+
+def test_plan_without_llm_provider_says_the_price_manifest_is_unavailable(
+    tmp_path: Path,
+) -> None:
+    essays, anchors = small_sample(tmp_path)
+    dead = f"127.0.0.1:{free_port()}"
+    result = huleedu(None, "assess", str(essays), "--anchors", str(anchors), "--plan",
+                     env={"LLM_PROVIDER_ADDR": dead})
+    assert result.exit_code == 0, result.output
+    assert "expected calls: up to 50 comparisons" in result.stdout
+    assert f"estimated cost: unknown (the price manifest is not available: cannot reach " \
+           f"llm_provider at {dead}" in result.stdout
