@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from contracts.errors import error_info, reason_of
 from contracts.huleedu.cj.v1 import cj_admin_pb2 as pb
+from contracts.huleedu.cj.v1 import cj_service_pb2
 from tests.integration.cj_service.admin_fixtures import *  # noqa: F403
 from tests.integration.cj_service.admin_fixtures import AdminMesh
 
@@ -85,3 +86,20 @@ async def test_health_needs_no_token(admin_mesh: AdminMesh) -> None:
     response = await stub.Check(health_pb2.HealthCheckRequest(
         service="huleedu.cj.v1.CJAdminService"), timeout=10)
     assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+ADMIN_METHODS = [m.name for m in cj_service_pb2.DESCRIPTOR.services_by_name[
+    "CJAdminService"].methods]
+
+
+@pytest.mark.parametrize("method", ADMIN_METHODS)
+async def test_every_admin_method_reads_included_needs_a_token(
+    admin_mesh: AdminMesh, method: str,
+) -> None:
+    call = admin_mesh.channel.unary_unary(
+        f"/huleedu.cj.v1.CJAdminService/{method}",
+        request_serializer=lambda _: b"", response_deserializer=lambda raw: raw)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call(None, timeout=10)
+    assert (caught.value.code(), reason_of(caught.value)) == (
+        grpc.StatusCode.UNAUTHENTICATED, "MISSING_TOKEN")
