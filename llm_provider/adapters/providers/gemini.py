@@ -53,15 +53,18 @@ class GeminiProvider(HttpProvider):
         }
 
     def error_kind(self, status: int, body: dict[str, Any]) -> str:
-        message = str((body.get("error") or {}).get("message", "")) if body else ""
+        error = body.get("error")
+        message = str(error.get("message", "")) if isinstance(error, dict) else ""
         if status == 400 and "token count" in message and "exceeds" in message:
             return errors.CONTEXT_TOO_LONG
         return super().error_kind(status, body)
 
     def error_retry_after(self, body: dict[str, Any]) -> float | None:
         """Gemini puts the hint in a google.rpc.RetryInfo detail rather than a header."""
-        for detail in (body.get("error") or {}).get("details") or ():
-            if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+        error = body.get("error")
+        details = error.get("details") if isinstance(error, dict) else None
+        for detail in details if isinstance(details, list) else ():
+            if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
                 match = _SECONDS.match(str(detail.get("retryDelay", "")))
                 if match:
                     return float(match.group(1))

@@ -78,3 +78,11 @@ async def results(nats_url: str, namespace: streams.Namespace) -> AsyncIterator[
     reader = ResultsReader(nats_url, namespace)
     yield reader
     await reader.close()
+
+
+@pytest.fixture
+def vendor():
+    from tests.integration.llm_provider.fake_vendor import FakeVendor
+
+    with FakeVendor().running() as fake:
+        yield fake

@@ -122,3 +122,24 @@ class ScriptedProvider(Provider):
 
     def calls_for(self, request_id: str) -> int:
         return sum(1 for rid, _, _ in self.calls if rid == request_id)
+
+
+def provider_call(provider: str, model: str, *, temperature: float | None = None,
+                  reasoning_effort: str = "", verbosity: str = "",
+                  max_tokens: int = 800) -> ProviderCall:
+    from llm_provider.domain.manifest import build_manifest
+    from llm_provider.domain.prompt import Block, Prompt
+
+    spec = build_manifest().get(provider, model)
+    assert spec is not None
+    prompt = Prompt("You are an examiner.",
+                    (Block("Instructions: argue.", cacheable=True), Block("Rubric: clarity.", True)),
+                    "Essay text one.", "Essay text two.")
+    return ProviderCall("req-1", spec, prompt, temperature, max_tokens,
+                        reasoning_effort=reasoning_effort, verbosity=verbosity)
+
+
+def http_settings(name: str, url: str, *, key: str = "sk-test", timeout_s: float = 5.0):
+    from llm_provider.config import ProviderSettings
+
+    return ProviderSettings(name, True, api_key=key, base_url=url, timeout_s=timeout_s)
