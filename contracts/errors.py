@@ -25,9 +25,13 @@ REASONS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ServiceError(Exception):
-    """A domain/service failure that an entrypoint turns into a rich gRPC status."""
+    """A domain/service failure that an entrypoint turns into a rich gRPC status.
+
+    Not frozen: Python sets __traceback__/__context__ on exceptions that pass through
+    context managers, which a frozen dataclass would refuse.
+    """
 
     code: grpc.StatusCode
     reason: str

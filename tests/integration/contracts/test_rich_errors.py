@@ -65,3 +65,15 @@ def test_a_plain_error_without_details_has_no_reason():
             return "boom"
 
     assert errors.reason_of(Plain()) == ""
+
+
+def test_a_service_error_survives_a_context_manager_that_re_raises_it():
+    import contextlib
+
+    @contextlib.contextmanager
+    def transaction():
+        yield
+
+    with pytest.raises(errors.ServiceError) as caught, transaction():
+        raise errors.not_found("CONTENT_NOT_FOUND", "gone")
+    assert caught.value.reason == "CONTENT_NOT_FOUND"
