@@ -17,70 +17,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from cj_service.domain import bt_linalg
+from cj_service.domain.comparisons import Comparisons
+
+__all__ = ["BTFit", "Comparisons", "fit_bt", "sigmoid", "score_terms", "win_probability"]
 
 DEFAULT_PRIOR_SD = 3.0
 DEFAULT_BETA_PRIOR_SD = 1.0
 _MAX_ITER = 100
 _TOL = 1e-8
-
-
-@dataclass(frozen=True)
-class Comparisons:
-    """Judged comparisons as parallel arrays (one entry per comparison)."""
-
-    idx_a: np.ndarray
-    idx_b: np.ndarray
-    y: np.ndarray
-    weight: np.ndarray
-    judge: np.ndarray
-    n_items: int
-    n_judges: int = 1
-
-    @classmethod
-    def build(
-        cls,
-        idx_a: np.ndarray,
-        idx_b: np.ndarray,
-        y: np.ndarray,
-        *,
-        n_items: int,
-        weight: np.ndarray | None = None,
-        judge: np.ndarray | None = None,
-        n_judges: int = 1,
-    ) -> Comparisons:
-        a = np.asarray(idx_a, dtype=np.int64)
-        b = np.asarray(idx_b, dtype=np.int64)
-        yy = np.asarray(y, dtype=float)
-        w = np.ones(a.size) if weight is None else np.asarray(weight, dtype=float)
-        j = np.zeros(a.size, dtype=np.int64) if judge is None else np.asarray(judge, np.int64)
-        _validate(a, b, yy, w, j, n_items=n_items, n_judges=n_judges)
-        return cls(a, b, yy, w, j, n_items, n_judges)
-
-    @property
-    def size(self) -> int:
-        return int(self.idx_a.size)
-
-    def reweighted(self, weight: np.ndarray) -> Comparisons:
-        return Comparisons(
-            self.idx_a, self.idx_b, self.y, weight, self.judge, self.n_items, self.n_judges
-        )
-
-
-def _validate(a, b, y, w, j, *, n_items: int, n_judges: int) -> None:
-    if n_items < 1 or n_judges < 1:
-        raise ValueError("n_items and n_judges must be >= 1")
-    if not (a.shape == b.shape == y.shape == w.shape == j.shape) or a.ndim != 1:
-        raise ValueError("comparison arrays must be 1-d and of equal length")
-    if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= n_items):
-        raise ValueError("item index out of range")
-    if np.any(a == b):
-        raise ValueError("an essay cannot be compared with itself")
-    if np.any((y < 0) | (y > 1)) or not np.all(np.isfinite(y)):
-        raise ValueError("verdicts must lie in [0, 1]")
-    if np.any(w < 0) or not np.all(np.isfinite(w)):
-        raise ValueError("weights must be finite and >= 0")
-    if j.size and (j.min() < 0 or j.max() >= n_judges):
-        raise ValueError("judge index out of range")
 
 
 @dataclass(frozen=True)
@@ -98,6 +42,8 @@ class BTFit:
     log_likelihood: float
     iterations: int
     prior_sd: float
+    lapse: float = 0.0
+    cov: np.ndarray | None = None  # centred score covariance; None for large batches
 
     @property
     def params(self) -> np.ndarray:
@@ -124,12 +70,36 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def win_probability(eta: np.ndarray, lapse: float) -> np.ndarray:
+    """P(A wins) when a fraction `lapse` of verdicts are random answers."""
+    return 0.5 * lapse + (1.0 - lapse) * sigmoid(eta)
+
+
+def score_terms(
+    eta: np.ndarray, y: np.ndarray, w: np.ndarray, lapse: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-comparison gradient factor and Fisher curvature of the log likelihood in eta.
+
+    With lapse = 0 these are the logistic w*(y - p) and w*p*(1 - p); with a lapse rate they
+    come from the mixture p = lapse/2 + (1 - lapse)*sigmoid(eta), whose Fisher information
+    p'^2 / (p(1 - p)) shrinks for lopsided pairs: a surprise there is more likely a lapse.
+    """
+    s = sigmoid(eta)
+    if lapse == 0.0:
+        return w * (y - s), w * s * (1.0 - s)
+    p = 0.5 * lapse + (1.0 - lapse) * s
+    dp = (1.0 - lapse) * s * (1.0 - s)
+    pq = p * (1.0 - p)
+    return w * (y - p) * dp / pq, w * dp * dp / pq
+
+
 def fit_bt(
     comps: Comparisons,
     *,
     prior_sd: float = DEFAULT_PRIOR_SD,
     beta_prior_sd: float = DEFAULT_BETA_PRIOR_SD,
     estimate_bias: bool = True,
+    lapse: float = 0.0,
     init: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
 ) -> BTFit:
@@ -139,54 +109,63 @@ def fit_bt(
         comps.idx_a, comps.idx_b, comps.judge, n_items=comps.n_items, n_judges=comps.n_judges
     )
     prec = prior_precision(comps, prior_sd=prior_sd, beta_prior_sd=bsd)
-    post = _newton(comps, x_design, prec, init=init)
-    return _summarise(comps, x_design, post, prior_sd=prior_sd, rng=rng)
+    post = _newton(comps, x_design, prec, lapse=lapse, init=init)
+    return _summarise(comps, x_design, post, prior_sd=prior_sd, lapse=lapse, rng=rng)
 
 
 def _newton(
-    comps: Comparisons, x_design: sp.csr_matrix, prec: np.ndarray, *, init: np.ndarray | None
+    comps: Comparisons,
+    x_design: sp.csr_matrix,
+    prec: np.ndarray,
+    *,
+    lapse: float,
+    init: np.ndarray | None,
 ) -> _Posterior:
+    """Newton / Fisher scoring (identical for lapse = 0) with step halving."""
     x = np.zeros(x_design.shape[1]) if init is None else np.asarray(init, float).copy()
-    obj = _log_posterior(comps, x_design, prec, x)
+    obj = _log_posterior(comps, x_design, prec, x, lapse)
     for it in range(1, _MAX_ITER + 1):
-        p = sigmoid(x_design @ x)
-        grad = x_design.T @ (comps.weight * (comps.y - p)) - prec * x
-        solver = bt_linalg.Solver.build(
-            bt_linalg.hessian(x_design, comps.weight * p * (1.0 - p), prec)
-        )
+        resid, curv = score_terms(x_design @ x, comps.y, comps.weight, lapse)
+        grad = x_design.T @ resid - prec * x
+        solver = bt_linalg.Solver.for_fit(x_design, curv, prec)
         # inexact Newton: a loose solve while far from the mode, a tight one near it
         step = solver.solve(grad, tol=float(np.clip(1e-2 * np.max(np.abs(grad)), 1e-10, 1e-3)))
-        x, obj = _line_search(comps, x_design, prec, x, step, obj)
+        x, obj = _line_search(comps, x_design, prec, x, step, obj, lapse)
         if np.max(np.abs(step)) < _TOL or float(grad @ step) < _TOL**2:
-            return _Posterior(x, _solver_at(comps, x_design, prec, x), True, it)
-    return _Posterior(x, _solver_at(comps, x_design, prec, x), False, _MAX_ITER)
+            return _Posterior(x, _solver_at(comps, x_design, prec, x, lapse), True, it)
+    return _Posterior(x, _solver_at(comps, x_design, prec, x, lapse), False, _MAX_ITER)
 
 
-def _line_search(comps, x_design, prec, x, step, obj) -> tuple[np.ndarray, float]:
-    """Step halving: the log posterior is concave, so a full step nearly always succeeds."""
+def _line_search(comps, x_design, prec, x, step, obj, lapse) -> tuple[np.ndarray, float]:
+    """Step halving: the log posterior is concave (lapse = 0), so a full step nearly always
+    succeeds; with lapses it is not, and the halving keeps every step an ascent."""
     t = 1.0
     for _ in range(30):
         cand = x + t * step
-        cand_obj = _log_posterior(comps, x_design, prec, cand)
+        cand_obj = _log_posterior(comps, x_design, prec, cand, lapse)
         if cand_obj >= obj - 1e-12 * abs(obj):
             return cand, cand_obj
         t *= 0.5
     return x, obj
 
 
-def _log_posterior(comps, x_design, prec, x) -> float:
-    return _log_likelihood(comps, x_design @ x) - 0.5 * float(np.sum(prec * x * x))
+def _log_posterior(comps, x_design, prec, x, lapse) -> float:
+    return _log_likelihood(comps, x_design @ x, lapse) - 0.5 * float(np.sum(prec * x * x))
 
 
-def _log_likelihood(comps: Comparisons, eta: np.ndarray) -> float:
-    # log sigmoid(eta) = -logaddexp(0, -eta), stable for large |eta|
-    ll = -comps.y * np.logaddexp(0.0, -eta) - (1.0 - comps.y) * np.logaddexp(0.0, eta)
+def _log_likelihood(comps: Comparisons, eta: np.ndarray, lapse: float) -> float:
+    if lapse == 0.0:
+        # log sigmoid(eta) = -logaddexp(0, -eta), stable for large |eta|
+        ll = -comps.y * np.logaddexp(0.0, -eta) - (1.0 - comps.y) * np.logaddexp(0.0, eta)
+    else:
+        p = win_probability(eta, lapse)
+        ll = comps.y * np.log(p) + (1.0 - comps.y) * np.log1p(-p)
     return float(np.sum(comps.weight * ll))
 
 
-def _solver_at(comps, x_design, prec, x) -> bt_linalg.Solver:
-    p = sigmoid(x_design @ x)
-    return bt_linalg.Solver.build(bt_linalg.hessian(x_design, comps.weight * p * (1 - p), prec))
+def _solver_at(comps, x_design, prec, x, lapse) -> bt_linalg.Solver:
+    _, curv = score_terms(x_design @ x, comps.y, comps.weight, lapse)
+    return bt_linalg.Solver.for_fit(x_design, curv, prec)
 
 
 def _summarise(
@@ -195,26 +174,29 @@ def _summarise(
     post: _Posterior,
     *,
     prior_sd: float,
+    lapse: float,
     rng: np.random.Generator | None,
 ) -> BTFit:
     n = comps.n_items
     eta = x_design @ post.x
-    var = bt_linalg.centred_item_variances(post.solver, n_items=n, rng=rng)
+    var, cov = bt_linalg.centred_posterior(post.solver, n_items=n, rng=rng)
     beta_var = _beta_variances(post.solver, n_items=n, n_judges=comps.n_judges)
-    infit, outfit = fit_statistics(comps, sigmoid(eta))
+    infit, outfit = fit_statistics(comps, win_probability(eta, lapse))
     counts = np.bincount(comps.idx_a, minlength=n) + np.bincount(comps.idx_b, minlength=n)
     return BTFit(
         scores=post.x[:n] - post.x[:n].mean(),
         se=np.sqrt(var),
+        cov=cov,
         beta=post.x[n:].copy(),
         beta_se=np.sqrt(beta_var),
         infit=infit,
         outfit=outfit,
         n_comparisons=counts,
         converged=post.converged,
-        log_likelihood=_log_likelihood(comps, eta),
+        log_likelihood=_log_likelihood(comps, eta, lapse),
         iterations=post.iterations,
         prior_sd=prior_sd,
+        lapse=lapse,
     )
 
 

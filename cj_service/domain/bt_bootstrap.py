@@ -20,7 +20,7 @@ from cj_service.domain.bt import (
     BTFit,
     Comparisons,
     prior_precision,
-    sigmoid,
+    score_terms,
 )
 
 
@@ -55,7 +55,17 @@ def bootstrap_ci(
     )
     prec = prior_precision(comps, prior_sd=fit.prior_sd, beta_prior_sd=beta_prior_sd)
     reps = [
-        _replicates(comps, x_design, prec, fit.params, rng=rng, count=c, steps=steps, tol=tol)
+        _replicates(
+            comps,
+            x_design,
+            prec,
+            fit.params,
+            rng=rng,
+            count=c,
+            steps=steps,
+            tol=tol,
+            lapse=fit.lapse,
+        )
         for c in _chunk_sizes(rounds, chunk)
     ]
     return _intervals(np.concatenate(reps, axis=1), n_items=comps.n_items, level=level)
@@ -66,7 +76,7 @@ def _chunk_sizes(rounds: int, chunk: int) -> list[int]:
     return [chunk] * full + ([rest] if rest else [])
 
 
-def _replicates(comps, x_design, prec, x_hat, *, rng, count: int, steps: int, tol: float):
+def _replicates(comps, x_design, prec, x_hat, *, rng, count, steps, tol, lapse):
     """Columns = replicates' parameter vectors after `steps` warm-started Newton steps.
 
     Each replicate has its own Hessian; CG applies all of them at once through the design
@@ -84,9 +94,8 @@ def _replicates(comps, x_design, prec, x_hat, *, rng, count: int, steps: int, to
     sq_t = x_design.multiply(x_design).T.tocsr()
     x_t = x_design.T.tocsr()
     for step in range(steps):
-        p = sigmoid(x_design @ xs)
-        grad = x_t @ (weights * (y - p)) - prec32 * xs
-        curv = weights * p * (1.0 - p)
+        resid, curv = score_terms(x_design @ xs, y, weights, lapse)
+        grad = x_t @ resid - prec32 * xs
         diag = sq_t @ curv + prec32
 
         def apply(v: np.ndarray, curv: np.ndarray = curv) -> np.ndarray:

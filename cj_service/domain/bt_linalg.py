@@ -40,6 +40,20 @@ def hessian(
     return (x_design.T @ weighted + sp.diags(prior_prec)).tocsr()
 
 
+def dense_hessian(
+    cols: np.ndarray, signs: np.ndarray, curvature: np.ndarray, prior_prec: np.ndarray
+) -> np.ndarray:
+    """The same matrix built densely with one bincount (small batches: no sparse overhead).
+
+    cols / signs: (M, 3) column indices and +-1 entries of the design rows."""
+    n = prior_prec.size
+    flat = (cols[:, :, None] * n + cols[:, None, :]).reshape(-1)
+    vals = (signs[:, :, None] * signs[:, None, :] * curvature[:, None, None]).reshape(-1)
+    h = np.bincount(flat, vals, minlength=n * n).reshape(n, n)
+    h[np.diag_indices(n)] += prior_prec
+    return h
+
+
 @dataclass(frozen=True)
 class Solver:
     """Solves H z = r for one or many right-hand sides (columns)."""
@@ -50,8 +64,23 @@ class Solver:
     @classmethod
     def build(cls, matrix: sp.csr_matrix, *, dense_max: int = DENSE_MAX) -> Solver:
         if matrix.shape[0] <= dense_max:
-            return cls(matrix, sla.cho_factor(matrix.toarray(), lower=True, check_finite=False))
+            return cls.from_dense(matrix.toarray())
         return cls(matrix, None)
+
+    @classmethod
+    def from_dense(cls, h: np.ndarray) -> Solver:
+        return cls(sp.csr_matrix(h), sla.cho_factor(h, lower=True, check_finite=False))
+
+    @classmethod
+    def for_fit(cls, x_design: sp.csr_matrix, curvature: np.ndarray, prior_prec: np.ndarray):
+        """Posterior precision solver: dense via bincount when small, sparse CG otherwise."""
+        n = prior_prec.size
+        if n > DENSE_MAX:
+            return cls(hessian(x_design, curvature, prior_prec), None)
+        m = x_design.shape[0]
+        cols = x_design.indices.reshape(m, 3)
+        signs = x_design.data.reshape(m, 3)
+        return cls.from_dense(dense_hessian(cols, signs, curvature, prior_prec))
 
     @property
     def is_dense(self) -> bool:
@@ -117,10 +146,10 @@ def batched_cg(
     return x
 
 
-def centred_item_variances(
+def centred_posterior(
     solver: Solver, *, n_items: int, rng: np.random.Generator | None = None, probes: int = 48
-) -> np.ndarray:
-    """Diagonal of Cov(theta - mean(theta)) from the posterior precision matrix.
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Variances of theta - mean(theta) and, for small batches, their full covariance.
 
     Small batches: exact, from the dense inverse. Large batches: the exact diagonal would
     need n_items solves, so we estimate it as diag(M) + Hutchinson(K - M), where K is the
@@ -129,15 +158,16 @@ def centred_item_variances(
     misses, so its noise is ~1% with a few dozen probes (docs/statistics.md).
     """
     if solver.is_dense:
-        cov = solver.inverse()[:n_items, :n_items]
-        return _centred_diag(cov)
+        cov = _centred(solver.inverse()[:n_items, :n_items])
+        return np.diag(cov).copy(), cov
     rng = np.random.default_rng(0) if rng is None else rng
-    return _probed_variances(solver.matrix, n_items=n_items, rng=rng, probes=probes)
+    return _probed_variances(solver.matrix, n_items=n_items, rng=rng, probes=probes), None
 
 
-def _centred_diag(cov: np.ndarray) -> np.ndarray:
+def _centred(cov: np.ndarray) -> np.ndarray:
+    """P cov P with P = I - 11'/n, without forming P."""
     row_mean = cov.mean(axis=1)
-    return np.diag(cov) - 2.0 * row_mean + row_mean.mean()
+    return cov - row_mean[:, None] - row_mean[None, :] + row_mean.mean()
 
 
 def _probed_variances(

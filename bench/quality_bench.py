@@ -1,0 +1,159 @@
+"""Assessment quality bench (issue 10): fewer calls for the same accuracy, honest reliability,
+grades you can trust. Drives the real cj_service domain code against a simulated judge.
+
+N = 200, sigma in {1.5, 3}, position bias 0.3 logits, 2% lapses, 20 seeds (--quick: 3).
+Designs: random pairing (baseline) and ours (select_pairs, two independent half-designs,
+empirical-Bayes BT with the bias term). Last line: the q1..q5 figures.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: threads only contend
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+
+import numpy as np  # noqa: E402
+import quality_cases as cases  # noqa: E402
+
+K_GRID = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="3 seeds instead of 20")
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    n_seeds = args.seeds or (3 if args.quick else 20)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        per_seed = list(pool.map(cases.run_seed, range(n_seeds)))
+    report(per_seed)
+
+
+def _mean(per_seed: list[dict], key: str) -> np.ndarray:
+    return np.mean([s[key] for s in per_seed], axis=0)
+
+
+def smallest_k(curve: np.ndarray, grid=K_GRID, target: float = 0.90) -> float:
+    hits = [k for k, v in zip(grid, curve, strict=True) if v >= target]
+    return float(hits[0]) if hits else float("nan")
+
+
+def interpolated_k(curve: np.ndarray, grid=K_GRID, target: float = 0.90) -> float:
+    for i in range(1, len(grid)):
+        if curve[i] >= target > curve[i - 1]:
+            t = (target - curve[i - 1]) / (curve[i] - curve[i - 1])
+            return grid[i - 1] + t * (grid[i] - grid[i - 1])
+    return float(grid[0]) if curve[0] >= target else float("nan")
+
+
+def report(per_seed: list[dict]) -> None:
+    print(f"seeds={len(per_seed)}  N=200  beta=0.3  lapse=0.02  (k = 2 * calls / N)")
+    curves = {name: _mean(per_seed, f"spearman_{name}") for name in cases.SPEARMAN_RUNS}
+    print("\nSpearman with truth, mean over seeds")
+    print(f"{'design':<24}" + "".join(f"{'k=' + str(k):>7}" for k in K_GRID) + f"{'k*':>6}")
+    for name, curve in curves.items():
+        row = "".join(f"{v:7.3f}" for v in curve)
+        print(f"{name:<24}{row}{smallest_k(curve):6.0f}")
+    q2 = _reliability_table(per_seed)
+    q3 = _grades_table(per_seed)
+    q4 = _bias_table(per_seed, curves)
+    q5 = _soft_table(per_seed)
+    figures = {
+        "q1_k_hard": smallest_k(curves["ours_s1.5"]),
+        "q1_k_easy": smallest_k(curves["ours_s3"]),
+        **q2,
+        **q3,
+        **q4,
+        **q5,
+    }
+    print("\n" + " ".join(f"{k}={_fmt(v)}" for k, v in figures.items()))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}" if float(v).is_integer() else f"{v:.3f}"
+
+
+def _reliability_table(per_seed: list[dict]) -> dict[str, float]:
+    print("\nReliability (mean over seeds; honest = split-half of two independent half-designs)")
+    print(f"{'run':<14}{'k':>4}{'true':>8}{'honest':>8}{'SSR':>8}{'|err|':>8}{'rmse':>8}")
+    worst = 0.0
+    for run in ("ours_s1.5", "ours_s3", "random_s1.5", "coin"):
+        for k in (10, 20):
+            true = np.array([s[f"rel_{run}_{k}"][0] for s in per_seed])
+            honest = np.array([s[f"rel_{run}_{k}"][1] for s in per_seed])
+            naive = np.mean([s[f"rel_{run}_{k}"][2] for s in per_seed])
+            err = abs(honest.mean() - true.mean())
+            rmse = float(np.sqrt(np.mean((honest - true) ** 2)))
+            if run.startswith("ours"):
+                worst = max(worst, err)
+            print(
+                f"{run:<14}{k:>4}{true.mean():8.3f}{honest.mean():8.3f}{naive:8.3f}"
+                f"{err:8.3f}{rmse:8.3f}"
+            )
+    coin = max(np.mean([s[f"rel_coin_{k}"][1] for s in per_seed]) for k in (10, 20))
+    return {"q2_max_abs_err": worst, "q2_cointoss": float(coin)}
+
+
+def _grades_table(per_seed: list[dict]) -> dict[str, float]:
+    print("\nGrades (sigma=3, k=10, 6 bands, 10 anchors; non-anchor essays)")
+    rows = {
+        "ours + anchors": "grades_ours",
+        "random + anchors": "grades_random",
+        "random + oracle map": "grades_oracle",
+    }
+    for label, key in rows.items():
+        exact, within = _mean(per_seed, key)
+        print(f"{label:<22} exact={exact:.3f} within1={within:.3f}")
+    exact, within = _mean(per_seed, "grades_ours")
+    return {"q3_exact": float(exact), "q3_within1": float(within)}
+
+
+def _bias_table(per_seed: list[dict], curves: dict) -> dict[str, float]:
+    est = np.array([s["beta"][0] for s in per_seed])
+    se = np.array([s["beta"][1] for s in per_seed])
+    bias = float(np.mean(est - cases.BETA))
+    cover = float(np.mean(np.abs(est - cases.BETA) <= 1.96 * se))
+    k_ours = interpolated_k(curves["ours_s1.5"])
+    k_free = interpolated_k(curves["ours_s1.5_nobias"])
+    k_both = interpolated_k(curves["both_orders_s1.5"])
+    print("\nPosition bias (sigma=1.5, k=12): true beta=0.3")
+    print(f"mean beta_hat={est.mean():.3f} bias={bias:+.3f} 95% CI coverage={cover:.2f}")
+    print(
+        f"calls per essay to Spearman 0.90: ours (biased judge, one order)={k_ours:.2f}  "
+        f"ours (unbiased judge)={k_free:.2f}  both orders (biased judge)={k_both:.2f}"
+    )
+    return {
+        "q4_beta_bias": bias,
+        "q4_beta_coverage": cover,
+        "q4_call_ratio": k_ours / k_free,
+    }
+
+
+def _soft_table(per_seed: list[dict]) -> dict[str, float]:
+    calls = cases.Q5_CALLS
+    frac = calls / (cases.N * (cases.N - 1))
+    print(
+        f"\nSoft labels (sigma=1.5, P(A) noise sd {cases.SOFT_NOISE}); {calls} calls = {frac:.4f}"
+    )
+    out = {}
+    for label in ("soft", "hard"):
+        part = np.mean([s[f"q5_{label}"][0] for s in per_seed])
+        full = np.mean([s[f"q5_{label}"][1] for s in per_seed])
+        out[label] = part / full
+        print(
+            f"{label}: Spearman {part:.3f} vs all ordered pairs {full:.3f}"
+            f" -> ratio {part / full:.3f}"
+        )
+    return {"q5_spearman_ratio": float(out["soft"]), "q5_pair_fraction": frac}
+
+
+if __name__ == "__main__":
+    main()

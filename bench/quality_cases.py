@@ -1,0 +1,143 @@
+"""The scenarios quality_bench runs for one seed (one seed = one set of true qualities)."""
+
+from __future__ import annotations
+
+import numpy as np
+from quality_sim import RunSpec, Snapshot, simulate
+from scipy.stats import norm, spearmanr
+from sim_judge import SimJudge
+
+from cj_service.domain.bt_prior import fit_bt_eb
+from cj_service.domain.comparisons import Comparisons
+from cj_service.domain.grade_scales import GradeScale
+from cj_service.domain.grading import project_grades
+from cj_service.domain.pairing import SelectionConfig
+
+N = 200
+BETA = 0.3
+SOFT_NOISE = 1.0
+Q5_CALLS = int(0.025 * N * (N - 1))
+K_GRID = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
+SPEARMAN_RUNS = (
+    "random_s1.5",
+    "ours_s1.5",
+    "random_s3",
+    "ours_s3",
+    "ours_s1.5_nobias",
+    "both_orders_s1.5",
+)
+SIX_BANDS = GradeScale("bench_six_bands", "six equal bands", tuple("123456"), (1 / 6,) * 6)
+ANCHORS_PER_BAND = (1, 2, 2, 2, 2, 1)
+
+
+def run_seed(seed: int) -> dict:
+    out: dict = {}
+    specs = {
+        "random_s1.5": RunSpec(design="random"),
+        "ours_s1.5": RunSpec(extra_calls=(Q5_CALLS,)),
+        "random_s3": RunSpec(design="random", sigma=3.0),
+        "ours_s3": RunSpec(sigma=3.0),
+        "ours_s1.5_nobias": RunSpec(beta=0.0, checkpoints=K_GRID[:8]),
+        "both_orders_s1.5": RunSpec(design="both", checkpoints=K_GRID[:8]),
+    }
+    runs = {name: simulate(spec, seed) for name, spec in specs.items()}
+    for name, run in runs.items():
+        out[f"spearman_{name}"] = _curve(run.snapshots)
+    for name in ("ours_s1.5", "ours_s3", "random_s1.5"):
+        _reliabilities(out, name, runs[name].snapshots)
+    _reliabilities(
+        out, "coin", simulate(RunSpec(coin_toss=True, checkpoints=(10, 20)), seed).snapshots
+    )
+    k12 = runs["ours_s1.5"].snapshots[N * 12 // 2].fit
+    out["beta"] = (float(k12.beta[0]), float(k12.beta_se[0]))
+    out.update(_grades(seed, runs["random_s3"].snapshots[N * 10 // 2]))
+    out.update(_soft(seed, runs["ours_s1.5"]))
+    return out
+
+
+def _curve(snapshots: dict[int, Snapshot]) -> np.ndarray:
+    values = [snapshots[N * k // 2].spearman for k in K_GRID if N * k // 2 in snapshots]
+    return np.array(values + [np.nan] * (len(K_GRID) - len(values)))
+
+
+def _reliabilities(out: dict, name: str, snapshots: dict[int, Snapshot]) -> None:
+    for k in (10, 20):
+        s = snapshots[N * k // 2]
+        out[f"rel_{name}_{k}"] = (s.true_rel, s.honest_rel, s.ssr)
+
+
+def true_bands(theta: np.ndarray, sigma: float) -> np.ndarray:
+    cuts = sigma * norm.ppf(np.arange(1, 6) / 6.0)
+    return np.searchsorted(cuts, theta)
+
+
+def pick_anchors(bands: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    picks = [
+        rng.choice(np.flatnonzero(bands == g), c, replace=False)
+        for g, c in enumerate(ANCHORS_PER_BAND)
+    ]
+    return np.concatenate(picks)
+
+
+def _agreement(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    diff = np.abs(pred[mask] - truth[mask])
+    return float(np.mean(diff == 0)), float(np.mean(diff <= 1))
+
+
+def _project(fit, anchors: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    proj = project_grades(
+        fit.scores,
+        fit.se,
+        anchor_index=anchors,
+        anchor_grades=[str(g + 1) for g in bands[anchors]],
+        scale=SIX_BANDS,
+    )
+    return np.array([int(g) - 1 for g in proj.primary_grades])
+
+
+def _grades(seed: int, random_k10: Snapshot) -> dict:
+    theta = np.random.default_rng(seed).normal(0.0, 3.0, N)  # same draw as simulate()
+    bands = true_bands(theta, 3.0)
+    anchors = pick_anchors(bands, np.random.default_rng([seed, 3]))
+    mask = np.ones(N, bool)
+    mask[anchors] = False
+
+    def hook(fit):
+        proj = project_grades(
+            fit.scores,
+            fit.se,
+            anchor_index=anchors,
+            anchor_grades=[str(g + 1) for g in bands[anchors]],
+            scale=SIX_BANDS,
+        )
+        return 1.0 - proj.confidence + 0.05
+
+    spec = RunSpec(sigma=3.0, checkpoints=(10,), config=SelectionConfig(rank_weight_power=0.0))
+    ours = simulate(spec, seed, weight_hook=hook).snapshots[N * 10 // 2]
+    order = np.argsort(random_k10.fit.scores)
+    oracle = np.empty(N, int)
+    oracle[order] = np.sort(bands)
+    return {
+        "grades_ours": _agreement(_project(ours.fit, anchors, bands), bands, mask),
+        "grades_random": _agreement(_project(random_k10.fit, anchors, bands), bands, mask),
+        "grades_oracle": _agreement(oracle, bands, mask),
+    }
+
+
+def _all_pairs_spearman(theta: np.ndarray, judge: SimJudge, soft: bool, seed: int) -> float:
+    i, j = np.nonzero(~np.eye(N, dtype=bool))
+    v = judge.judge(i, j, np.random.default_rng([seed, 5]))
+    fit = fit_bt_eb(Comparisons.build(i, j, v.p_a if soft else v.hard, n_items=N))
+    return float(spearmanr(fit.scores, theta)[0])
+
+
+def _soft(seed: int, hard_run) -> dict:
+    spec = RunSpec(soft_noise=SOFT_NOISE, use_soft=True, checkpoints=(), extra_calls=(Q5_CALLS,))
+    soft_run = simulate(spec, seed)
+    theta = soft_run.theta
+    soft_all = _all_pairs_spearman(theta, SimJudge(theta, BETA, 0.02, SOFT_NOISE), True, seed)
+    hard_all = _all_pairs_spearman(theta, SimJudge(theta, BETA, 0.02), False, seed)
+    return {
+        "q5_soft": (soft_run.snapshots[Q5_CALLS].spearman, soft_all),
+        "q5_hard": (hard_run.snapshots[Q5_CALLS].spearman, hard_all),
+    }

@@ -1,0 +1,85 @@
+"""Stopping rule: continue, finalize (and why), or fail -- from plain counts.
+
+Order of precedence: a judge that fails too often fails the batch (there is no point in
+spending the budget on errors); a batch that reached the honest reliability target finalizes
+even with comparisons in flight (their late results are acknowledged and ignored); a spent
+budget finalizes once nothing is in flight. Otherwise the batch continues and may submit
+`submit` new comparisons to refill its in-flight window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONTINUE = "continue"
+FINALIZE = "finalize"
+FAIL = "fail"
+
+REASON_RELIABILITY = "reliability_reached"
+REASON_BUDGET = "budget_spent"
+REASON_INSUFFICIENT = "insufficient_essays"
+REASON_JUDGE_FAILING = "judge_success_rate_below_threshold"
+REASON_NONE = ""
+
+
+@dataclass(frozen=True)
+class StopPolicy:
+    target_reliability: float = 0.90
+    min_comparisons_per_essay: float = 4.0  # the reliability estimate is too noisy before
+    min_success_rate: float = 0.5
+    min_attempts_for_failure: int = 20
+    window: int = 20  # comparisons kept in flight
+
+
+@dataclass(frozen=True)
+class Progress:
+    n_essays: int
+    done: int  # comparisons with a verdict
+    failed: int  # comparisons that ended without one (after their retries)
+    in_flight: int
+    budget: int  # most verdicts + in-flight comparisons the batch may spend
+    reliability: float | None  # the honest figure (reliability.eb_reliability); None = no fit
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    reason: str
+    submit: int = 0
+    detail: str = ""
+
+
+def decide(progress: Progress, policy: StopPolicy = StopPolicy()) -> Decision:
+    if progress.n_essays < 2:
+        return Decision(FINALIZE, REASON_INSUFFICIENT, detail=f"{progress.n_essays} essay(s)")
+    failing = _failing_judge(progress, policy)
+    if failing is not None:
+        return failing
+    if _reliable(progress, policy):
+        detail = f"reliability {progress.reliability:.3f} >= {policy.target_reliability:.3f}"
+        return Decision(FINALIZE, REASON_RELIABILITY, detail=detail)
+    remaining = progress.budget - progress.done - progress.in_flight
+    if remaining <= 0:
+        if progress.in_flight > 0:
+            return Decision(CONTINUE, REASON_NONE, detail="budget committed; awaiting results")
+        return Decision(FINALIZE, REASON_BUDGET, detail=f"{progress.done} verdicts")
+    submit = max(0, min(policy.window - progress.in_flight, remaining))
+    return Decision(CONTINUE, REASON_NONE, submit=submit)
+
+
+def _failing_judge(progress: Progress, policy: StopPolicy) -> Decision | None:
+    attempts = progress.done + progress.failed
+    if attempts < policy.min_attempts_for_failure:
+        return None
+    rate = progress.done / attempts
+    if rate >= policy.min_success_rate:
+        return None
+    detail = f"success rate {rate:.2f} < {policy.min_success_rate:.2f} over {attempts} attempts"
+    return Decision(FAIL, REASON_JUDGE_FAILING, detail=detail)
+
+
+def _reliable(progress: Progress, policy: StopPolicy) -> bool:
+    if progress.reliability is None:
+        return False
+    enough = progress.done >= policy.min_comparisons_per_essay * progress.n_essays / 2.0
+    return enough and progress.reliability >= policy.target_reliability
