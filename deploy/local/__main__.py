@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("run", "start the mesh, run an assessment, stop")]:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--replicas", action="append", default=[], metavar="N|SERVICE=N")
+        cmd.add_argument("--own-infra", action="store_true",
+                         help="start NATS and PostgreSQL from the wheels even if servers answer")
         if name == "run":
             cmd.add_argument("--judge", default=None, help="provider/model (default: simulated)")
     sub.add_parser("down", help="stop everything `up` started")
@@ -45,23 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     run_dir: Path = args.run_dir.resolve()
     if args.command == "up":
-        return _up(run_dir, parse_replicas(args.replicas))
+        return _up(run_dir, parse_replicas(args.replicas), own_infra=args.own_infra)
     if args.command == "run":
-        return run.main(run_dir, replicas=parse_replicas(args.replicas), judge=args.judge)
+        return run.main(run_dir, replicas=parse_replicas(args.replicas), judge=args.judge,
+                        own_infra=args.own_infra)
     if args.command == "down":
         mesh.down(run_dir)
         return 0
     return _status(run_dir)
 
 
-def _up(run_dir: Path, replicas: dict[str, int]) -> int:
+def _up(run_dir: Path, replicas: dict[str, int], *, own_infra: bool) -> int:
     existing = mesh.load(run_dir)
     if existing is not None and mesh.is_up(existing):
         print("mesh is already up:")
         print("\n".join(describe(existing)))
         return 0
     try:
-        started = mesh.up(run_dir, replicas=replicas)
+        started = mesh.up(run_dir, replicas=replicas, own_infra=own_infra)
     except Exception as exc:  # one readable line, not a traceback, for `make up`
         print(f"make up failed: {exc}", file=sys.stderr)
         return 1

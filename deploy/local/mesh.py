@@ -94,12 +94,16 @@ def ensure_databases(admin_url: str, specs: tuple[ServiceSpec, ...]) -> dict[str
 
 def up(
     run_dir: Path, *, replicas: Mapping[str, int], env: Mapping[str, str] | None = None,
-    say: Say = print, specs: tuple[ServiceSpec, ...] = SERVICES,
+    say: Say = print, specs: tuple[ServiceSpec, ...] = SERVICES, own_infra: bool = False,
 ) -> Mesh:
-    """Start infrastructure and every available service; raise (after cleaning up) on failure."""
+    """Start infrastructure and every available service; raise (after cleaning up) on failure.
+
+    ``own_infra`` starts NATS and PostgreSQL from the wheels even when servers answer, so a
+    caller (chaos tests) may stop and restart them.
+    """
     env = dict(os.environ if env is None else env)
     run_dir.mkdir(parents=True, exist_ok=True)
-    infra = start_infra(env, run_dir=run_dir)
+    infra = start_infra(env, run_dir=run_dir, force_start=own_infra)
     mesh = Mesh(infra=infra, env={})
     save(run_dir, mesh)
     try:
@@ -188,7 +192,7 @@ def down(run_dir: Path, *, say: Say = print) -> bool:
 
 @contextmanager
 def running(
-    run_dir: Path, *, replicas: Mapping[str, int], say: Say = print
+    run_dir: Path, *, replicas: Mapping[str, int], say: Say = print, own_infra: bool = False
 ) -> Iterator[Mesh]:
     """Reuse a mesh that ``up`` left running, else start one and stop it afterwards."""
     existing = load(run_dir)
@@ -196,7 +200,7 @@ def running(
         say(f"using the mesh already running (see {state_file(run_dir)})")
         yield existing
         return
-    mesh = up(run_dir, replicas=replicas, say=say)
+    mesh = up(run_dir, replicas=replicas, say=say, own_infra=own_infra)
     try:
         yield mesh
     finally:

@@ -31,13 +31,15 @@ def run_assessment(mesh: mesh_mod.Mesh, *, judge: str | None) -> Path | None:
     return assess_samples({**os.environ, **mesh.env}, judge=judge)
 
 
-def main(run_dir: Path, *, replicas: Mapping[str, int], judge: str | None) -> int:
+def main(
+    run_dir: Path, *, replicas: Mapping[str, int], judge: str | None, own_infra: bool = False
+) -> int:
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt  # same cleanup path as Ctrl-C
 
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        with mesh_mod.running(run_dir, replicas=replicas) as mesh:
+        with mesh_mod.running(run_dir, replicas=replicas, own_infra=own_infra) as mesh:
             print("\n".join(describe(mesh)))
             folder = run_assessment(mesh, judge=judge)
     except KeyboardInterrupt:
