@@ -154,6 +154,7 @@ fit_snapshots = Table(
     Column("position_bias_se", Float, nullable=False),
     Column("scores", ARRAY(Float), nullable=False),  # aligned with batch_essays.idx
     Column("ses", ARRAY(Float), nullable=False),
+    Column("prior_sd", Float, nullable=False, server_default="1.0"),  # fitted prior width
     _now(),
     Index("ix_fit_snapshots_batch", "batch_id", "id"),
 )

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
-from cj_service.service import events, results
+from cj_service.service import events, results, statistics
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
 
@@ -21,10 +21,11 @@ async def finalize(conn: AsyncConnection, batch: Row, reason: str, deps: Deps, o
     essays = [results.EssayInfo(e.essay_id, e.display_name, e.is_anchor, e.anchor_grade)
               for e in await batch_repo.load_essays(conn, batch.id)]
     judged = await comparison_repo.judged(conn, batch.id)
+    warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
     final = await asyncio.to_thread(
         results.compute, essays, judged, grade_scale_id=batch.grade_scale_id, seed=batch.seed,
         bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
-        unfitted_reason=_unfitted_reason(reason))
+        unfitted_reason=_unfitted_reason(reason), warm=warm)
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
         conn, batch.id, state=State.COMPLETED.value, completion_reason=reason,

@@ -49,19 +49,20 @@ def _retryable(row, max_pair_attempts: int) -> bool:
 
 def plan(
     hist: History, *, count: int, scores: np.ndarray | None, ses: np.ndarray | None,
-    rng: np.random.Generator,
+    rng: np.random.Generator, cov: np.ndarray | None = None,
 ) -> tuple[list[PlannedPair], list[str]]:
     """Up to `count` comparisons: retries first; returns (pairs, ids of re-queued failures)."""
     flying = hist.in_flight
     retries = [r for r in hist.retry if _key(r[1].idx_a, r[1].idx_b) not in flying][:count]
     fresh = select_pairs(hist, count=count - len(retries), scores=scores, ses=ses, rng=rng,
-                         retries=[p for _, p in retries])
+                         cov=cov, retries=[p for _, p in retries])
     return [p for _, p in retries] + fresh, [cid for cid, _ in retries]
 
 
 def select_pairs(
     hist: History, *, count: int, scores: np.ndarray | None, ses: np.ndarray | None,
-    rng: np.random.Generator, retries: Sequence[PlannedPair] = (),
+    rng: np.random.Generator, cov: np.ndarray | None = None,
+    retries: Sequence[PlannedPair] = (),
 ) -> list[PlannedPair]:
     """The domain's most informative new pairs, oriented to balance A/B positions."""
     n = hist.n_items
@@ -71,9 +72,10 @@ def select_pairs(
         # Before the first fit every pair is equally informative; a little noise makes the
         # first wave a random design instead of the index order.
         scores = rng.normal(0.0, 1e-3, n)
-        ses = np.full(n, FIRST_WAVE_SD)
+        ses, cov = np.full(n, FIRST_WAVE_SD), None
     a, b = pairing.select_pairs(np.asarray(scores, float), np.asarray(ses, float) ** 2,
-                                history=pair_history(hist, retries), m=count, rng=rng)
+                                history=pair_history(hist, retries), m=count, rng=rng,
+                                cov=cov)
     return [PlannedPair(int(i), int(j)) for i, j in zip(a, b, strict=True)]
 
 

@@ -2,7 +2,8 @@
 
 Turns stored rows into domain inputs (index arrays, soft verdicts, judge ids) and domain
 outputs into the plain values the pipeline stores. Every numeric decision (fit, honest
-reliability, pair choice, stopping) is made by domain code; this module only adapts shapes.
+reliability, pair choice, stopping) is made by domain code -- the same functions the quality
+bench measures -- and this module only adapts shapes.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt
+from cj_service.domain import bt, bt_prior, reliability
 
 WINNER_A = 1
+# The EM update of the empirical-Bayes prior width has an absorbing point near 0: started
+# from a collapsed width (e.g. a fit of the first one or two verdicts) it never recovers. So
+# every fit starts the width at >= 1 logit (as the quality bench does) and iterates to
+# convergence; only the scores are warm-started from the previous fit.
+FIRST_PRIOR_SD = 1.0
 
 
 @dataclass(frozen=True)
@@ -22,8 +28,17 @@ class Verdicts:
     """Judged comparisons of one batch as domain arrays."""
 
     comps: bt.Comparisons
-    wins: np.ndarray  # per essay, hard wins (ties of soft labels split)
+    wins: np.ndarray  # per essay, hard wins
     judges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Warm:
+    """Where the previous fit ended: its prior width and (single-judge) parameters."""
+
+    prior_sd: float
+    scores: np.ndarray | None = None
+    beta: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -32,14 +47,15 @@ class FitSummary:
     ses: np.ndarray
     beta: float
     beta_se: float
-    reliability: float
-    ssr: float
+    reliability: float  # honest (empirical Bayes); the stopping rule uses this
+    ssr: float  # reported for reference only
     infit: np.ndarray
     outfit: np.ndarray
     counts: np.ndarray
     converged: bool
     log_likelihood: float
     n_comparisons: int
+    prior_sd: float
     fit: bt.BTFit
 
 
@@ -64,28 +80,32 @@ def _label(row) -> float:
     return 1.0 if row.winner == WINNER_A else 0.0
 
 
-def fit(v: Verdicts, *, rng: np.random.Generator, init: np.ndarray | None = None) -> FitSummary:
-    result = bt.fit_bt(v.comps, rng=rng, init=init)
-    ssr = scale_separation_reliability(result.scores, result.se)
+def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> FitSummary:
+    """Empirical-Bayes BT fit (position bias, soft labels); scores warm-started when possible."""
+    if warm is None:
+        result = bt_prior.fit_bt_eb(v.comps, prior_sd=FIRST_PRIOR_SD, rng=rng)
+    else:
+        result = bt_prior.fit_bt_eb(v.comps, prior_sd=max(warm.prior_sd, FIRST_PRIOR_SD),
+                                    init=_init(v, warm), rng=rng)
+    rel = reliability.assess(result)
     return FitSummary(
         scores=result.scores, ses=result.se, beta=float(result.beta[0]),
-        beta_se=float(result.beta_se[0]), reliability=honest_reliability(v, result, ssr=ssr),
-        ssr=ssr, infit=result.infit, outfit=result.outfit, counts=result.n_comparisons,
+        beta_se=float(result.beta_se[0]), reliability=rel.honest, ssr=rel.ssr,
+        infit=result.infit, outfit=result.outfit, counts=result.n_comparisons,
         converged=result.converged, log_likelihood=result.log_likelihood,
-        n_comparisons=v.comps.size, fit=result,
+        n_comparisons=v.comps.size, prior_sd=result.prior_sd, fit=result,
     )
 
 
-def scale_separation_reliability(scores: np.ndarray, ses: np.ndarray) -> float:
-    """SSR = (observed variance - mean error variance) / observed variance (for reference)."""
-    if scores.size < 2:
-        return 0.0
-    observed = float(np.var(scores, ddof=1))
-    if observed <= 0:
-        return 0.0
-    return float(max(0.0, (observed - float(np.mean(ses**2))) / observed))
+def _init(v: Verdicts, warm: Warm) -> np.ndarray | None:
+    if warm.scores is None or v.comps.n_judges != 1 or warm.scores.size != v.comps.n_items:
+        return None
+    return np.concatenate([warm.scores, [warm.beta]])
 
 
-def honest_reliability(v: Verdicts, result: bt.BTFit, *, ssr: float) -> float:
-    # TODO(domain): replace with cj_service.domain.reliability once it lands.
-    return ssr
+def warm_from(snapshot) -> Warm | None:
+    """The warm start stored with a fit snapshot row (None before the first fit)."""
+    if snapshot is None:
+        return None
+    return Warm(prior_sd=float(snapshot.prior_sd), scores=np.asarray(snapshot.scores, float),
+                beta=float(snapshot.position_bias))

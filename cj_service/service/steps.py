@@ -16,6 +16,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
+from cj_service.domain import stopping
 from cj_service.service import finish, planning, statistics
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
@@ -31,50 +32,51 @@ async def advance(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcom
     """Decide continue / finalize / fail for a locked, live batch; top up when continuing."""
     if batch.state not in LIVE:
         return batch
-    failing = judge_failure(batch, min_results=deps.config.pipeline.min_results_for_failure_rate)
-    if failing:
-        return await finish.fail(conn, batch, "JUDGE_FAILURE_RATE", failing, deps, out)
     batch, summary = await refit_if_due(conn, batch, deps, out)
-    reason = batch.completion_reason or stopping_reason(batch, summary)
-    if reason:
+    decision = stopping.decide(progress(batch), policy(batch, deps))
+    if decision.action == stopping.FAIL:
+        return await finish.fail(conn, batch, "JUDGE_FAILURE_RATE", decision.detail, deps, out)
+    reason = batch.completion_reason or _REASONS.get(decision.reason, "")
+    if decision.action == stopping.FINALIZE or batch.completion_reason:
         if batch.comparisons_in_flight == 0:
             return await finish.finalize(conn, batch, reason, deps, out)
-        if not batch.completion_reason:  # stop planning; finalize once in-flight verdicts land
+        if not batch.completion_reason:  # stop planning; use the verdicts already paid for
             batch = await batch_repo.update_batch(conn, batch.id, completion_reason=reason)
         return batch
-    batch = await top_up(conn, batch, deps, out, summary)
+    batch = await top_up(conn, batch, deps, out, summary, count=decision.submit)
     if batch.comparisons_in_flight == 0:
         return await finish.finalize(conn, batch, "PAIRS_EXHAUSTED", deps, out)
     return batch
 
 
-def judge_failure(batch: Row, *, min_results: int) -> str:
-    """A reason text when the judge's success rate is below the batch's threshold."""
-    results = batch.comparisons_done + batch.comparisons_failed
-    if results < min_results or results == 0:
-        return ""
-    rate = batch.comparisons_done / results
-    if rate >= batch.min_judge_success_rate:
-        return ""
-    return (f"judge success rate {rate:.2f} ({batch.comparisons_done}/{results}) is below "
-            f"{batch.min_judge_success_rate:.2f}")
+_REASONS = {stopping.REASON_RELIABILITY: "RELIABILITY_REACHED",
+            stopping.REASON_BUDGET: "BUDGET_SPENT"}
 
 
-def stopping_reason(batch: Row, summary: statistics.FitSummary | None) -> str:
-    # TODO(domain): delegate to cj_service.domain.stopping once it lands.
-    if batch.comparisons_done >= batch.budget:
-        return "BUDGET_SPENT"
-    if summary is None or summary.counts.size == 0:
-        return ""
-    if (summary.reliability >= batch.target_reliability
-            and int(summary.counts.min()) >= batch.min_comparisons_per_essay):
-        return "RELIABILITY_REACHED"
-    return ""
+def progress(batch: Row) -> stopping.Progress:
+    fitted = batch.verdicts_at_last_fit > 0
+    return stopping.Progress(
+        n_essays=n_items(batch), done=batch.comparisons_done, failed=batch.comparisons_failed,
+        in_flight=batch.comparisons_in_flight, budget=batch.budget,
+        reliability=batch.reliability if fitted else None)
+
+
+def policy(batch: Row, deps: Deps) -> stopping.StopPolicy:
+    return stopping.StopPolicy(
+        target_reliability=batch.target_reliability,
+        min_comparisons_per_essay=batch.min_comparisons_per_essay,
+        min_success_rate=batch.min_judge_success_rate,
+        min_attempts_for_failure=deps.config.pipeline.min_results_for_failure_rate,
+        window=batch.max_in_flight)
 
 
 def refit_due(batch: Row, *, fraction: float) -> bool:
-    new = batch.comparisons_done - batch.verdicts_at_last_fit
-    return batch.comparisons_done > 0 and new >= max(1, math.ceil(fraction * batch.verdicts_at_last_fit))
+    """Refit when the new verdicts are a fair share of those in the last fit (not per result),
+    and not before a first round's worth of verdicts (one per two essays) exists."""
+    done = batch.comparisons_done
+    new = done - batch.verdicts_at_last_fit
+    first_round = max(1, n_items(batch) // 2)
+    return done >= first_round and new >= max(1, math.ceil(fraction * batch.verdicts_at_last_fit))
 
 
 async def refit_if_due(
@@ -83,30 +85,29 @@ async def refit_if_due(
     if not refit_due(batch, fraction=deps.config.pipeline.refit_fraction):
         return batch, None
     rows = await comparison_repo.judged(conn, batch.id)
+    warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
     started = time.perf_counter()
     rng = np.random.default_rng([batch.seed, batch.comparisons_done])
-    summary = await asyncio.to_thread(_fit, n_items(batch), rows, rng)
+    summary = await asyncio.to_thread(_fit, n_items(batch), rows, rng, warm)
     out.refit_seconds += time.perf_counter() - started
     await batch_repo.insert_snapshot(
         conn, batch.id, comparisons=summary.n_comparisons, reliability=summary.reliability,
         ssr=summary.ssr, position_bias=summary.beta, position_bias_se=summary.beta_se,
-        scores=summary.scores.tolist(), ses=summary.ses.tolist())
+        scores=summary.scores.tolist(), ses=summary.ses.tolist(), prior_sd=summary.prior_sd)
     batch = await batch_repo.update_batch(
         conn, batch.id, reliability=summary.reliability, ssr=summary.ssr,
         verdicts_at_last_fit=batch.comparisons_done)
     return batch, summary
 
 
-def _fit(n: int, rows, rng: np.random.Generator) -> statistics.FitSummary:
-    return statistics.fit(statistics.verdicts(n, rows), rng=rng)
+def _fit(n: int, rows, rng: np.random.Generator, warm) -> statistics.FitSummary:
+    return statistics.fit(statistics.verdicts(n, rows), rng=rng, warm=warm)
 
 
-def top_up_size(batch: Row) -> int:
-    """How many new comparisons to plan now (0 = wait for more of the window to free up)."""
-    free = batch.max_in_flight - batch.comparisons_in_flight
+def chunked(batch: Row, want: int) -> int:
+    """Planning reads the batch's whole pair history, so refill the window in chunks
+    (a tenth of it) rather than one comparison per result -- unless that is all that is left."""
     remaining = batch.budget - batch.comparisons_done - batch.comparisons_in_flight
-    want = min(free, remaining)
-    # Planning reads the batch's whole pair history, so refill in chunks, not one by one.
     chunk = max(1, batch.max_in_flight // 10)
     if want <= 0 or (batch.comparisons_in_flight > 0 and want < min(chunk, remaining)):
         return 0
@@ -115,16 +116,16 @@ def top_up_size(batch: Row) -> int:
 
 async def top_up(
     conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome,
-    summary: statistics.FitSummary | None,
+    summary: statistics.FitSummary | None, *, count: int,
 ) -> Row:
-    count = top_up_size(batch)
+    count = chunked(batch, count)
     if count == 0:
         return batch
     hist = planning.history(n_items(batch), await comparison_repo.pair_rows(conn, batch.id),
                             max_pair_attempts=deps.config.pipeline.max_pair_attempts)
-    scores, ses = await _current_scores(conn, batch, summary)
+    scores, ses, cov = await _current_scores(conn, batch, summary)
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
-    pairs, requeued = planning.plan(hist, count=count, scores=scores, ses=ses, rng=rng)
+    pairs, requeued = planning.plan(hist, count=count, scores=scores, ses=ses, cov=cov, rng=rng)
     if not pairs:
         return batch
     await comparison_repo.insert_planned(conn, batch.id, pairs)
@@ -137,10 +138,17 @@ async def top_up(
         comparisons_in_flight=batch.comparisons_in_flight + len(pairs), top_ups=batch.top_ups + 1)
 
 
+async def first_wave(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome) -> Row:
+    """The opening comparisons of a new batch: fill the window (within the budget)."""
+    want = min(batch.max_in_flight, batch.budget)
+    return await top_up(conn, batch, deps, out, None, count=want)
+
+
 async def _current_scores(conn, batch: Row, summary):
+    """Scores, SEs (and the covariance when the fit is fresh) for the pair selector."""
     if summary is not None:
-        return summary.scores, summary.ses
+        return summary.scores, summary.ses, summary.fit.cov
     snap = await batch_repo.latest_snapshot(conn, batch.id)
     if snap is None:
-        return None, None
-    return np.asarray(snap.scores, float), np.asarray(snap.ses, float)
+        return None, None, None
+    return np.asarray(snap.scores, float), np.asarray(snap.ses, float), None

@@ -151,7 +151,7 @@ async def _store(deps: Deps, cmd: SubmitCommand, ctx: Context, essays: Sequence[
         if students < 1 or len(essays) < 2:
             batch = await finish.finalize(conn, batch, finish.INSUFFICIENT, deps, out)
         else:
-            batch = await steps.top_up(conn, batch, deps, out, None)
+            batch = await steps.first_wave(conn, batch, deps, out)
     deps.metrics.batch_transitions.labels(state=State.RUNNING.value, reason="SUBMITTED").inc()
     effects.after_commit(deps, out)
     return batch

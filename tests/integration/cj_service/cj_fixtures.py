@@ -139,7 +139,7 @@ class CJ:
             while True:
                 msgs = await sub.fetch(100, timeout=timeout)
                 found += [(m.subject, headers.decode(m.data, m.headers)) for m in msgs]
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):  # no more events
             pass
         finally:
             await sub.unsubscribe()
