@@ -23,6 +23,7 @@ from prometheus_client import start_http_server
 from contracts import channels, serving, streams
 from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
 from llm_provider.adapters.attempts import AttemptStore
+from llm_provider.adapters.jetstream import AckedPublisher
 from llm_provider.adapters.providers.base import Provider
 from llm_provider.adapters.providers.factory import build_adapters
 from llm_provider.adapters.queue import WorkQueue
@@ -55,6 +56,7 @@ class App:
     metrics: Metrics
     metrics_server: WSGIServer
     adapters: Mapping[str, Provider] = field(default_factory=dict)
+    publisher: AckedPublisher | None = None
 
     async def stop(self, grace: float = 5.0) -> None:
         """NOT_SERVING -> stop gRPC -> finish calls in flight -> drain NATS -> close clients."""
@@ -62,6 +64,8 @@ class App:
         await self.server.stop(grace)
         if self.workers is not None:
             await self.workers.stop(grace)
+        if self.publisher is not None:
+            await self.publisher.close()
         if not self.nc.is_closed:
             await self.nc.drain()
         for adapter in self.adapters.values():
@@ -83,13 +87,14 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
     ns = streams.Namespace(config.nats_namespace)
     nc = await nats.connect(config.nats_url, name=config.instance_id, max_reconnect_attempts=-1)
     js = nc.jetstream()
-    queue, attempts = await _declare(js, ns, config)
+    publisher = await AckedPublisher(nc).start()
+    queue, attempts = await _declare(js, publisher, ns, config)
     manifest = load_manifest(config.manifest_path)
     adapters = dict(adapters) if adapters is not None else build_adapters(config)
     slots = build_slots(config.providers, adapters, worker=config.worker, now=clock.mono())
     workers = None
     if config.workers_enabled:
-        judge = Judge(slots, manifest, ResultPublisher(js, ns), attempts, config.worker, clock,
+        judge = Judge(slots, manifest, ResultPublisher(publisher, ns), attempts, config.worker, clock,
                       rng or np.random.default_rng(), metrics)
         workers = WorkerPool(js, stream=queue.stream, durable=queue.durable, judge=judge,
                              settings=config.worker, metrics=metrics)
@@ -105,11 +110,11 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
     log.info("llm_provider started", grpc_port=port, metrics_port=metrics_server.server_port,
              namespace=config.nats_namespace, providers=sorted(adapters))
     return App(config, port, metrics_server.server_port, server, health_servicer, nc, workers,
-               slots, metrics, metrics_server, adapters)
+               slots, metrics, metrics_server, adapters, publisher)
 
 
-async def _declare(js: nats.js.JetStreamContext, ns: streams.Namespace,
-                   config: Config) -> tuple[WorkQueue, AttemptStore]:
+async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,
+                   ns: streams.Namespace, config: Config) -> tuple[WorkQueue, AttemptStore]:
     replicas = config.stream_replicas
     requests = streams.llm_requests_stream(ns, max_msgs=config.queue_max_depth, replicas=replicas)
     await streams.ensure_stream(js, requests)
@@ -119,7 +124,7 @@ async def _declare(js: nats.js.JetStreamContext, ns: streams.Namespace,
     await streams.ensure_consumer(js, consumer)
     attempts = await AttemptStore.open(js, ns.name("HULEEDU_LLM_ATTEMPTS"), ttl=streams.DAY,
                                        replicas=replicas)
-    queue = WorkQueue(js, stream=requests.name, subject=requests.subjects[0],
+    queue = WorkQueue(js, publisher, stream=requests.name, subject=requests.subjects[0],
                       durable=consumer.durable)
     return queue, attempts
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from nats.js import JetStreamContext
 from nats.js.errors import APIError
 
+from llm_provider.adapters.jetstream import AckedPublisher
+
 MAX_MSGS_EXCEEDED = 10077  # JetStream error code: "maximum messages exceeded"
 
 
@@ -35,8 +37,10 @@ class QueueStats:
 
 
 class WorkQueue:
-    def __init__(self, js: JetStreamContext, *, stream: str, subject: str, durable: str):
+    def __init__(self, js: JetStreamContext, publisher: AckedPublisher, *, stream: str,
+                 subject: str, durable: str):
         self._js = js
+        self._publisher = publisher
         self.stream, self.subject, self.durable = stream, subject, durable
 
     async def depth(self) -> int:
@@ -44,15 +48,10 @@ class WorkQueue:
         return int(info.state.messages)
 
     async def publish(self, items: list[tuple[str, bytes, dict[str, str]]]) -> list[Enqueued]:
-        """Publish (request_id, payload, headers) items concurrently; one outcome each.
-
-        Plain request/reply publishes rather than publish_async: nats-py leaves an async
-        publish's future unresolved when the server answers 503 (e.g. max_msgs reached).
-        """
-        acks = await asyncio.gather(
-            *(self._js.publish(self.subject, payload, headers=hdrs) for _, payload, hdrs in items),
-            return_exceptions=True,
-        )
+        """Publish (request_id, payload, headers) items back to back; one outcome each."""
+        futures = [await self._publisher.publish(self.subject, payload, hdrs)
+                   for _, payload, hdrs in items]
+        acks = await asyncio.gather(*futures, return_exceptions=True)
         return [_outcome(rid, ack) for (rid, _, _), ack in zip(items, acks, strict=True)]
 
     async def stats(self) -> QueueStats:
@@ -68,4 +67,4 @@ def _outcome(request_id: str, ack: object) -> Enqueued:
         return Enqueued(request_id, queue_full=True)
     if isinstance(ack, BaseException):
         raise ack
-    return Enqueued(request_id, duplicate=bool(getattr(ack, "duplicate", False)))
+    return Enqueued(request_id, duplicate=bool(ack))

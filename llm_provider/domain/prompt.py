@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from llm_provider.domain.usage import estimate_tokens
 from llm_provider.domain.verdict import ESSAY_A, ESSAY_B
@@ -38,7 +39,16 @@ class Prompt:
         return [b.text for b in self.blocks if b.text] + [self.essays_text()]
 
     def user_text(self) -> str:
-        return "\n\n".join(self.user_texts())
+        return self._user_text
 
     def estimated_tokens(self) -> int:
-        return estimate_tokens(self.system) + estimate_tokens(self.user_text())
+        return self._estimated_tokens
+
+    # Computed once per prompt: payload hashing, budgets and the simulated judge all read them.
+    @cached_property
+    def _user_text(self) -> str:
+        return "\n\n".join(self.user_texts())
+
+    @cached_property
+    def _estimated_tokens(self) -> int:
+        return estimate_tokens(self.system) + estimate_tokens(self._user_text)

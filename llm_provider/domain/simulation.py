@@ -17,13 +17,20 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
-
-import numpy as np
+from typing import Protocol
 
 from llm_provider.domain import errors
 
 _NORMAL = NormalDist()
 _MAX_U = float(2**64)
+
+
+class Rng(Protocol):
+    """What the judge draws from: a numpy Generator, or anything with the same two methods."""
+
+    def random(self) -> float: ...
+
+    def normal(self, loc: float, scale: float) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ def sigmoid(x: float) -> float:
 
 
 def judge(theta_a: float, theta_b: float, params: JudgeParams,
-          rng: np.random.Generator) -> Judgement:
+          rng: Rng) -> Judgement:
     noise = float(rng.normal(0.0, params.noise_sd)) if params.noise_sd > 0 else 0.0
     belief = sigmoid(theta_a - theta_b + params.position_bias + noise)
     p_a = params.lapse_rate / 2 + (1 - params.lapse_rate) * belief
@@ -92,7 +99,7 @@ def confidence_for(p_a: float) -> int:
     return min(5, 1 + int(abs(2.0 * p_a - 1.0) * 5))
 
 
-def latency_s(params: JudgeParams, rng: np.random.Generator) -> float:
+def latency_s(params: JudgeParams, rng: Rng) -> float:
     if params.latency_ms <= 0:
         return 0.0
     if params.latency_sigma <= 0:
@@ -100,7 +107,7 @@ def latency_s(params: JudgeParams, rng: np.random.Generator) -> float:
     return float(params.latency_ms * math.exp(rng.normal(0.0, params.latency_sigma))) / 1000.0
 
 
-def fault(params: JudgeParams, rng: np.random.Generator) -> Fault | None:
+def fault(params: JudgeParams, rng: Rng) -> Fault | None:
     """An injected failure for this call, or None; the mix is 429, then 500, then timeout."""
     u = float(rng.random())
     if u < params.rate_429:

@@ -39,6 +39,7 @@ class WorkerPool:
         self._slot_free = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._low_water = max(1, min(settings.fetch_batch, settings.concurrency) // 4)
 
     @property
     def in_flight(self) -> int:
@@ -52,7 +53,8 @@ class WorkerPool:
     async def _fetch_loop(self) -> None:
         while not self._stopping:
             free = self._settings.concurrency - len(self._inflight)
-            if free <= 0:
+            # Refill in chunks, not one message per completion: fewer pull round trips.
+            if free < self._low_water and self._inflight:
                 self._slot_free.clear()
                 await self._slot_free.wait()
                 continue
@@ -72,8 +74,9 @@ class WorkerPool:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.pop(task, None)
-        self._metrics.in_flight.set(len(self._inflight))
-        self._slot_free.set()
+        if self._settings.concurrency - len(self._inflight) >= self._low_water:
+            self._metrics.in_flight.set(len(self._inflight))
+            self._slot_free.set()
 
     async def _process(self, msg: Msg) -> None:
         try:
@@ -85,7 +88,7 @@ class WorkerPool:
             await msg.term()
             return
         try:
-            disposition = await self._judge.handle(queued, delivery=msg.metadata.num_delivered)
+            disposition = await self._judge.handle(queued, delivery=_delivery_count(msg))
         except Exception as exc:  # e.g. NATS down while publishing: try again later
             log.exception("delivery failed; will be redelivered",
                           request_id=queued.request.request_id, error=repr(exc))
@@ -134,6 +137,17 @@ class WorkerPool:
                 await loop
         with contextlib.suppress(Exception):
             await self._sub.unsubscribe()
+
+
+def _delivery_count(msg: Msg) -> int:
+    """num_delivered straight from the ack subject ($JS.ACK.<stream>.<consumer>.<delivered>...
+    or the 12-token form with domain and account hash), without building full metadata."""
+    tokens = msg.reply.split(".")
+    if len(tokens) == 9:
+        return int(tokens[4])
+    if len(tokens) >= 12:
+        return int(tokens[6])
+    return msg.metadata.num_delivered
 
 
 async def _quietly(coro: object) -> None:

@@ -111,7 +111,7 @@ class Judge:
             failure = ProviderFailure(errors.PROVIDER_ERROR, f"adapter error: {exc!r}")
             return await self._failed(queued, state, slot, call, failure)
         finally:
-            self.metrics.call_seconds.labels(slot.settings.name).observe(self.clock.mono() - started)
+            self.metrics.child(self.metrics.call_seconds, slot.settings.name).observe(self.clock.mono() - started)
         slot.breaker.record_success()
         slot.limiter.settle(self.clock.mono(), estimated=tokens, actual=reply.usage.input_total
                             + reply.usage.completion)
@@ -192,17 +192,20 @@ class Judge:
         return Disposition(False, max(0.0, min(delay, left + 0.01)))
 
     def _count_call(self, call: ProviderCall, outcome: str) -> None:
-        self.metrics.provider_calls.labels(call.spec.provider, call.spec.model_id, outcome).inc()
+        self.metrics.child(self.metrics.provider_calls, call.spec.provider, call.spec.model_id,
+                           outcome).inc()
 
     def _count_result(self, result: llm_pb2.ComparisonResult) -> None:
         outcome = "verdict" if result.HasField("verdict") else llm_pb2.ComparisonErrorReason.Name(
             result.error.reason).removeprefix("COMPARISON_ERROR_REASON_")
-        self.metrics.results.labels(result.provider, outcome).inc()
+        self.metrics.child(self.metrics.results, result.provider, outcome).inc()
         usage = result.usage
         for kind, count in (("prompt", usage.prompt_tokens), ("completion", usage.completion_tokens),
                             ("cache_read", usage.cache_read_tokens),
                             ("cache_write", usage.cache_write_tokens)):
             if count:
-                self.metrics.tokens.labels(result.provider, result.model, kind).inc(count)
+                self.metrics.child(self.metrics.tokens, result.provider, result.model,
+                                   kind).inc(count)
         if result.cost_usd:
-            self.metrics.cost.labels(result.provider, result.model).inc(result.cost_usd)
+            self.metrics.child(self.metrics.cost, result.provider, result.model).inc(
+                result.cost_usd)
