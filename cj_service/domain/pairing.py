@@ -36,7 +36,6 @@ class SelectionConfig:
     rank_weight_power: float = 2.0
     full_search_max: int = 400
     candidates_per_item: int = 32
-    repeat_penalty: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -73,12 +72,12 @@ def select_pairs(
         weights = weights * item_weight
     a, b = _candidates(scores, variances, rng=rng, config=config)
     gain = pair_gain(a, b, scores, variances, cov, weights)
-    gain = _penalise_repeats(gain, a, b, history, n=n, penalty=config.repeat_penalty)
+    repeats = _repeat_counts(a, b, history, n=n)
     cap = max(config.max_per_item, -(-2 * m // n))
     busy = np.bincount(history.idx_a[history.pending], minlength=n) + np.bincount(
         history.idx_b[history.pending], minlength=n
     )
-    chosen = _greedy(gain, a, b, m=m, cap=cap + busy)
+    chosen = _greedy(gain, a, b, repeats, m=m, cap=np.maximum(cap - busy, 0))
     return orient(a[chosen], b[chosen], history=history, n=n, rng=rng)
 
 
@@ -146,30 +145,34 @@ def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def _penalise_repeats(gain, a, b, history: PairHistory, *, n: int, penalty: float):
-    """Fresh pairs first: a made pair keeps only `penalty`/(times made) of its gain."""
+def _repeat_counts(a, b, history: PairHistory, *, n: int) -> np.ndarray:
     if history.idx_a.size == 0:
-        return gain
+        return np.zeros(a.size, dtype=np.int64)
     made, times = np.unique(_pair_keys(history.idx_a, history.idx_b, n), return_counts=True)
     keys = _pair_keys(a, b, n)
     pos = np.clip(np.searchsorted(made, keys), 0, made.size - 1)
-    count = np.where(made[pos] == keys, times[pos], 0)
-    return np.where(count > 0, gain * penalty / np.maximum(count, 1), gain)
+    return np.where(made[pos] == keys, times[pos], 0)
 
 
-def _greedy(gain: np.ndarray, a: np.ndarray, b: np.ndarray, *, m: int, cap: np.ndarray):
-    """Best pairs first, skipping any whose essay already has `cap` pairs in this batch."""
-    order = np.argsort(-gain, kind="stable")
+def _greedy(gain, a, b, repeats, *, m: int, cap: np.ndarray) -> np.ndarray:
+    """Best pairs first, in tiers: fresh pairs within the per-essay cap; fresh pairs with one
+    more per essay; only then repeats (least-made first). Coverage, not gain, decides when a
+    pair may be asked again."""
     used = np.zeros(cap.size, dtype=np.int64)
     chosen: list[int] = []
-    for idx in order[np.isfinite(gain[order])]:
-        i, j = a[idx], b[idx]
-        if used[i] < cap[i] and used[j] < cap[j]:
-            chosen.append(int(idx))
-            used[i] += 1
-            used[j] += 1
+    tiers = [(repeats == 0, cap), (repeats == 0, cap + 1), (repeats > 0, cap + 1)]
+    for mask, limit in tiers:
+        ranked = np.flatnonzero(mask & np.isfinite(gain))
+        score = gain[ranked] / (1.0 + repeats[ranked])
+        taken = set(chosen)
+        for idx in ranked[np.argsort(-score, kind="stable")]:
             if len(chosen) == m:
-                break
+                return np.asarray(chosen, dtype=np.int64)
+            i, j = a[idx], b[idx]
+            if idx not in taken and used[i] < limit[i] and used[j] < limit[j]:
+                chosen.append(int(idx))
+                used[i] += 1
+                used[j] += 1
     return np.asarray(chosen, dtype=np.int64)
 
 
@@ -177,7 +180,7 @@ def orient(
     a: np.ndarray, b: np.ndarray, *, history: PairHistory, n: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Show as A the essay that has been A less often (ties: coin flip), so every essay's
-    A/B count stays within one of even and the bias estimate is not confounded."""
+    A/B counts stay within two of each other and the bias estimate is not confounded."""
     balance = np.bincount(history.idx_a, minlength=n) - np.bincount(history.idx_b, minlength=n)
     out_a, out_b = a.copy(), b.copy()
     for k in range(a.size):

@@ -1,0 +1,49 @@
+"""Reliability: SSR is inflated by adaptive pairing on coin tosses; the honest figure is not."""
+
+import numpy as np
+
+from cj_service.domain.bt import Comparisons, fit_bt
+from cj_service.domain.bt_prior import fit_bt_eb
+from cj_service.domain.pairing import PairHistory, select_pairs
+from cj_service.domain.reliability import split_half_reliability, ssr
+
+
+def adaptive_coin_tosses(n, rounds, m, rng):
+    """One adaptive chain fed by a judge that ignores the essays."""
+    a, b, y = np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    fit = None
+    for _ in range(rounds):
+        scores = np.zeros(n) if fit is None else fit.scores
+        var = np.ones(n) if fit is None else fit.se**2
+        history = PairHistory(a, b, np.zeros(a.size, bool))
+        na, nb = select_pairs(
+            scores, var, history=history, m=m, rng=rng, cov=None if fit is None else fit.cov
+        )
+        a, b, y = np.r_[a, na], np.r_[b, nb], np.r_[y, (rng.random(na.size) < 0.5) * 1.0]
+        fit = fit_bt(Comparisons.build(a, b, y, n_items=n))
+    return Comparisons.build(a, b, y, n_items=n), fit
+
+
+def test_naive_ssr_is_inflated_but_independent_halves_are_honest_on_coin_tosses():
+    rng = np.random.default_rng(0)
+    n, rounds, m = 60, 15, 15  # k = 7.5 per essay across the two halves
+    half_a, fit_a = adaptive_coin_tosses(n, rounds, m, rng)
+    half_b, fit_b = adaptive_coin_tosses(n, rounds, m, rng)
+    merged = Comparisons.build(
+        np.r_[half_a.idx_a, half_b.idx_a],
+        np.r_[half_a.idx_b, half_b.idx_b],
+        np.r_[half_a.y, half_b.y],
+        n_items=n,
+    )
+    assert ssr(fit_bt(merged)) > 0.3
+    honest = split_half_reliability(fit_bt_eb(half_a).scores, fit_bt_eb(half_b).scores)
+    assert honest < 0.3
+
+
+def test_split_half_tracks_a_real_signal():
+    rng = np.random.default_rng(1)
+    theta = rng.normal(0, 2.0, 100)
+    noise = rng.normal(0, 1.0, (2, 100))
+    honest = split_half_reliability(theta + noise[0], theta + noise[1])
+    expected = 4.0 / (4.0 + 0.5)  # true var / (true var + error var of the mean of halves)
+    assert abs(honest - expected) < 0.05
