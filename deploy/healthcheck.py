@@ -21,7 +21,8 @@ def main() -> int:
         return 2
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         try:
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+            stub = health_pb2_grpc.HealthStub(channel)
+            reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=2)
         except grpc.RpcError as err:
             print(f"health check failed: {err.code().name}", file=sys.stderr)
             return 1

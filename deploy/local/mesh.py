@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +102,7 @@ def up(
     caller (chaos tests) may stop and restart them.
     """
     env = dict(os.environ if env is None else env)
+    with_sample_truth(env)
     run_dir.mkdir(parents=True, exist_ok=True)
     infra = start_infra(env, run_dir=run_dir, force_start=own_infra)
     mesh = Mesh(infra=infra, env={})
@@ -116,6 +117,21 @@ def up(
         down(run_dir, say=say)
         raise
     return mesh
+
+
+SAMPLE_TRUTH = Path(__file__).resolve().parents[2] / "samples" / "truth.json"
+TRUTH_VAR = "LLM_PROVIDER_SIMULATED_TRUTH_FILE"
+
+
+def with_sample_truth(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """Let the simulated judge know the bundled samples' intended quality (unless told otherwise).
+
+    Without it the simulated judge derives quality from a hash of each text, which is
+    reproducible but unrelated to how good the sample essays really are.
+    """
+    if SAMPLE_TRUTH.exists():
+        env.setdefault(TRUTH_VAR, str(SAMPLE_TRUTH))
+    return env
 
 
 def _start_services(

@@ -6,6 +6,7 @@ services, cleanup on exit or Ctrl-C) is already handled here.
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,6 @@ def run_assessment(mesh: mesh_mod.Mesh, *, judge: str | None) -> Path | None:
     if mesh.skipped:
         print(f"not all services exist yet ({', '.join(mesh.skipped)}); nothing to assess")
         return None
-    import os
 
     from cli.runner import assess_samples  # the CLI's own flow: same output as `huleedu assess`
 
@@ -38,6 +38,7 @@ def main(
         raise KeyboardInterrupt  # same cleanup path as Ctrl-C
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    mesh_mod.with_sample_truth(os.environ)  # the CLI's note and the services agree
     try:
         with mesh_mod.running(run_dir, replicas=replicas, own_infra=own_infra) as mesh:
             print("\n".join(describe(mesh)))
