@@ -8,5 +8,12 @@ Generated code lives under `contracts.huleedu.<area>.v1` and is never edited by 
 """
 
 PUBLIC_MODULES = (
-    "channels", "errors", "headers", "ids", "logs", "serving", "streams", "subjects",
+    "channels",
+    "errors",
+    "headers",
+    "ids",
+    "logs",
+    "serving",
+    "streams",
+    "subjects",
 )

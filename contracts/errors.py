@@ -20,7 +20,7 @@ from contracts.huleedu.common.v1 import common_pb2
 _PREFIX = "ERROR_REASON_"
 REASONS: frozenset[str] = frozenset(
     name.removeprefix(_PREFIX)
-    for name in common_pb2.ErrorReason.keys()
+    for name in common_pb2.ErrorReason.keys()  # noqa: SIM118 (enum wrapper, not a dict)
     if name != "ERROR_REASON_UNSPECIFIED"
 )
 
@@ -53,9 +53,7 @@ def to_status(error: ServiceError, *, domain: str) -> grpc.Status:
     )
     detail = any_pb2.Any()
     detail.Pack(info)
-    status = status_pb2.Status(
-        code=error.code.value[0], message=error.message, details=[detail]
-    )
+    status = status_pb2.Status(code=error.code.value[0], message=error.message, details=[detail])
     return rpc_status.to_status(status)
 
 
@@ -106,7 +104,16 @@ def resource_exhausted(reason: str, message: str, **metadata: str) -> ServiceErr
 
 # code_pb2 is re-exported so callers can compare google.rpc codes without another import.
 __all__ = [
-    "REASONS", "ServiceError", "abort", "code_pb2", "error_info", "failed_precondition",
-    "invalid_argument", "not_found", "reason_of", "resource_exhausted", "to_status",
+    "REASONS",
+    "ServiceError",
+    "abort",
+    "code_pb2",
+    "error_info",
+    "failed_precondition",
+    "invalid_argument",
+    "not_found",
+    "reason_of",
+    "resource_exhausted",
+    "to_status",
     "unavailable",
 ]

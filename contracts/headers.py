@@ -28,7 +28,9 @@ class UndecodableMessage(ValueError):
     """A NATS message whose schema header or bytes do not decode; term() it and log."""
 
 
-def encode(message: Message, *, msg_id: str, correlation_id: str = "") -> tuple[bytes, dict[str, str]]:
+def encode(
+    message: Message, *, msg_id: str, correlation_id: str = ""
+) -> tuple[bytes, dict[str, str]]:
     """Serialize a message and build its headers."""
     if not msg_id:
         raise ValueError("msg_id is required for JetStream deduplication")

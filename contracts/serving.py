@@ -26,16 +26,20 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 async def add_standard_services(
     server: grpc.aio.Server, service_names: Iterable[str]
 ) -> health.aio.HealthServicer:
-    """Register health (overall + per service, SERVING) and reflection; return the health servicer."""
+    """Register health (overall + per service, SERVING) and reflection; return the health."""
     names = list(service_names)
     servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    reflection.enable_server_reflection([*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
+    reflection.enable_server_reflection(
+        [*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server
+    )
     await set_health(servicer, names, serving=True)
     return servicer
 
 
-async def set_health(servicer: health.aio.HealthServicer, names: Iterable[str], *, serving: bool) -> None:
+async def set_health(
+    servicer: health.aio.HealthServicer, names: Iterable[str], *, serving: bool
+) -> None:
     status = SERVING if serving else NOT_SERVING
     for name in ["", *names]:
         await servicer.set(name, status)
@@ -71,13 +75,19 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
             response_serializer=handler.response_serializer,
         )
 
-    async def _call(self, inner: Any, method: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def _call(
+        self, inner: Any, method: str, request: Any, context: grpc.aio.ServicerContext
+    ) -> Any:
         meta = _metadata(context)
-        correlation = meta.get(CORRELATION_ID_KEY) or getattr(request, "correlation_id", "") or ids.new_id()
+        correlation = (
+            meta.get(CORRELATION_ID_KEY) or getattr(request, "correlation_id", "") or ids.new_id()
+        )
         request_id = getattr(request, "request_id", "") or meta.get(REQUEST_ID_KEY, "")
         started = time.perf_counter()
         code = "OK"
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation, request_id=request_id):
+        with structlog.contextvars.bound_contextvars(
+            correlation_id=correlation, request_id=request_id
+        ):
             try:
                 return await inner(request, context)
             except BaseException:
@@ -85,8 +95,12 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
                 raise
             finally:
                 code = _code_name(context, default=code)
-                self._log.info("rpc", method=method, code=code,
-                               duration_ms=round((time.perf_counter() - started) * 1000, 3))
+                self._log.info(
+                    "rpc",
+                    method=method,
+                    code=code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                )
 
 
 def _code_name(context: grpc.aio.ServicerContext, *, default: str) -> str:

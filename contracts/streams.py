@@ -50,9 +50,14 @@ class StreamSpec:
 
     def config(self) -> StreamConfig:
         return StreamConfig(
-            name=self.name, subjects=list(self.subjects), retention=self.retention,
-            max_age=self.max_age, duplicate_window=self.duplicate_window,
-            max_msgs=self.max_msgs, num_replicas=self.replicas, discard=self.discard,
+            name=self.name,
+            subjects=list(self.subjects),
+            retention=self.retention,
+            max_age=self.max_age,
+            duplicate_window=self.duplicate_window,
+            max_msgs=self.max_msgs,
+            num_replicas=self.replicas,
+            discard=self.discard,
             storage=StorageType.FILE,
         )
 
@@ -69,9 +74,12 @@ class ConsumerSpec:
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
-            durable_name=self.durable, filter_subject=self.filter_subject,
-            ack_policy=AckPolicy.EXPLICIT, ack_wait=self.ack_wait,
-            max_deliver=self.max_deliver, max_ack_pending=self.max_ack_pending,
+            durable_name=self.durable,
+            filter_subject=self.filter_subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            max_deliver=self.max_deliver,
+            max_ack_pending=self.max_ack_pending,
             backoff=list(self.backoff) or None,
         )
 
@@ -82,9 +90,14 @@ def llm_requests_stream(ns: Namespace, *, max_msgs: int = 100_000, replicas: int
     The hour-long duplicate window makes a resubmitted request_id a no-op.
     """
     return StreamSpec(
-        name=ns.name("HULEEDU_LLM_REQUESTS"), subjects=(ns.subject(subjects.LLM_REQUESTS),),
-        retention=RetentionPolicy.WORK_QUEUE, max_age=DAY, duplicate_window=3_600.0,
-        max_msgs=max_msgs, replicas=replicas, discard=DiscardPolicy.NEW,
+        name=ns.name("HULEEDU_LLM_REQUESTS"),
+        subjects=(ns.subject(subjects.LLM_REQUESTS),),
+        retention=RetentionPolicy.WORK_QUEUE,
+        max_age=DAY,
+        duplicate_window=3_600.0,
+        max_msgs=max_msgs,
+        replicas=replicas,
+        discard=DiscardPolicy.NEW,
     )
 
 
@@ -92,38 +105,61 @@ def llm_results_stream(ns: Namespace, *, replicas: int = 1) -> StreamSpec:
     return StreamSpec(
         name=ns.name("HULEEDU_LLM_RESULTS"),
         subjects=(ns.subject(subjects.LLM_RESULTS_ALL), ns.subject(subjects.LLM_USAGE)),
-        retention=RetentionPolicy.LIMITS, max_age=7 * DAY, duplicate_window=3_600.0,
+        retention=RetentionPolicy.LIMITS,
+        max_age=7 * DAY,
+        duplicate_window=3_600.0,
         replicas=replicas,
     )
 
 
 def cj_events_stream(ns: Namespace, *, replicas: int = 1) -> StreamSpec:
     return StreamSpec(
-        name=ns.name("HULEEDU_CJ_EVENTS"), subjects=(ns.subject(subjects.CJ_EVENTS_ALL),),
-        retention=RetentionPolicy.LIMITS, max_age=30 * DAY, duplicate_window=3_600.0,
+        name=ns.name("HULEEDU_CJ_EVENTS"),
+        subjects=(ns.subject(subjects.CJ_EVENTS_ALL),),
+        retention=RetentionPolicy.LIMITS,
+        max_age=30 * DAY,
+        duplicate_window=3_600.0,
         replicas=replicas,
     )
 
 
-def llm_workers_consumer(ns: Namespace, *, ack_wait: float = 60.0, max_ack_pending: int = 1_000) -> ConsumerSpec:
+def llm_workers_consumer(
+    ns: Namespace, *, ack_wait: float = 60.0, max_ack_pending: int = 1_000
+) -> ConsumerSpec:
     """Shared by every llm_provider replica; retries are paced by the worker's nak(delay)."""
     return ConsumerSpec(
-        stream=ns.name("HULEEDU_LLM_REQUESTS"), durable="llm-workers",
-        filter_subject=ns.subject(subjects.LLM_REQUESTS), ack_wait=ack_wait,
-        max_deliver=-1, max_ack_pending=max_ack_pending,
+        stream=ns.name("HULEEDU_LLM_REQUESTS"),
+        durable="llm-workers",
+        filter_subject=ns.subject(subjects.LLM_REQUESTS),
+        ack_wait=ack_wait,
+        max_deliver=-1,
+        max_ack_pending=max_ack_pending,
     )
 
 
-def cj_results_consumer(ns: Namespace, *, ack_wait: float = 30.0, max_ack_pending: int = 5_000) -> ConsumerSpec:
+def cj_results_consumer(
+    ns: Namespace, *, ack_wait: float = 30.0, max_ack_pending: int = 5_000
+) -> ConsumerSpec:
     return ConsumerSpec(
-        stream=ns.name("HULEEDU_LLM_RESULTS"), durable="cj-results",
+        stream=ns.name("HULEEDU_LLM_RESULTS"),
+        durable="cj-results",
         filter_subject=ns.subject(subjects.results_subject(subjects.CJ_RESULTS_KEY)),
-        ack_wait=ack_wait, max_deliver=50, max_ack_pending=max_ack_pending,
+        ack_wait=ack_wait,
+        max_deliver=50,
+        max_ack_pending=max_ack_pending,
         backoff=(1.0, 2.0, 5.0, 10.0, 30.0),
     )
 
 
-_COMPARED = ("subjects", "retention", "max_age", "duplicate_window", "max_msgs", "num_replicas", "discard")
+_COMPARED = (
+    "subjects",
+    "retention",
+    "max_age",
+    "duplicate_window",
+    "max_msgs",
+    "num_replicas",
+    "discard",
+)
 
 
 def drift(actual: StreamConfig, wanted: StreamConfig) -> list[str]:
@@ -150,7 +186,9 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> str:
     if not changed:
         return "unchanged"
     if "retention" in changed:
-        raise RuntimeError(f"stream {spec.name} has retention {info.config.retention}, want {spec.retention}")
+        raise RuntimeError(
+            f"stream {spec.name} has retention {info.config.retention}, want {spec.retention}"
+        )
     await js.update_stream(replace_config(info.config, wanted))
     return "updated"
 

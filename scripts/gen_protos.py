@@ -73,7 +73,11 @@ def generate(target: Path) -> None:
 
 def differences(expected: Path, actual: Path) -> list[str]:
     exp = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file()}
-    act = {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    act = {
+        p.relative_to(actual)
+        for p in actual.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     problems = [f"missing: {p}" for p in sorted(exp - act)]
     problems += [f"unexpected: {p}" for p in sorted(act - exp)]
     for rel in sorted(exp & act):
@@ -81,7 +85,10 @@ def differences(expected: Path, actual: Path) -> list[str]:
             diff = difflib.unified_diff(
                 (actual / rel).read_text().splitlines(),
                 (expected / rel).read_text().splitlines(),
-                str(rel), str(rel), lineterm="", n=1,
+                str(rel),
+                str(rel),
+                lineterm="",
+                n=1,
             )
             problems.append("\n".join(list(diff)[:40]))
     return problems

@@ -11,9 +11,15 @@ from contracts.serving import LoggingInterceptor, add_standard_services
 
 class RefusingContent(content_service_pb2_grpc.ContentServiceServicer):
     async def GetContent(self, request, context):
-        await errors.abort(context, errors.not_found(
-            "CONTENT_NOT_FOUND", f"no content {request.content_id}", content_id=request.content_id,
-        ), domain="content.huleedu")
+        await errors.abort(
+            context,
+            errors.not_found(
+                "CONTENT_NOT_FOUND",
+                f"no content {request.content_id}",
+                content_id=request.content_id,
+            ),
+            domain="content.huleedu",
+        )
 
 
 @pytest.fixture
@@ -37,7 +43,10 @@ async def test_the_client_reads_code_reason_domain_and_metadata(address):
     assert err.details() == "no content abc"
     info = errors.error_info(err)
     assert (info.reason, info.domain, dict(info.metadata)) == (
-        "CONTENT_NOT_FOUND", "content.huleedu", {"content_id": "abc"})
+        "CONTENT_NOT_FOUND",
+        "content.huleedu",
+        {"content_id": "abc"},
+    )
 
 
 async def test_health_reports_serving_for_the_server_and_each_service(address):

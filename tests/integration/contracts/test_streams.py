@@ -5,8 +5,13 @@ import pytest
 
 from contracts import ids
 from contracts.streams import (
-    Namespace, cj_events_stream, cj_results_consumer, ensure_consumer, ensure_stream,
-    llm_requests_stream, llm_results_stream,
+    Namespace,
+    cj_events_stream,
+    cj_results_consumer,
+    ensure_consumer,
+    ensure_stream,
+    llm_requests_stream,
+    llm_results_stream,
 )
 
 pytestmark = pytest.mark.integration

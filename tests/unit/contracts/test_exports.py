@@ -18,7 +18,9 @@ SNAPSHOT = Path(__file__).with_name("exports.snapshot.txt")
 def _helper_names():
     for name in contracts.PUBLIC_MODULES:
         module = importlib.import_module(f"contracts.{name}")
-        public = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
+        public = getattr(module, "__all__", None) or [
+            n for n in vars(module) if not n.startswith("_")
+        ]
         for symbol in sorted(public):
             value = getattr(module, symbol)
             if inspect.ismodule(value):

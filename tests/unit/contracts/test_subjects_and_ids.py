@@ -16,8 +16,12 @@ def test_a_results_key_that_is_not_one_subject_token_is_refused(bad):
 
 
 def test_every_cj_event_subject_is_under_the_cj_wildcard():
-    for subject in (subjects.CJ_ASSESSMENT_COMPLETED, subjects.CJ_ASSESSMENT_RESULT,
-                    subjects.CJ_ASSESSMENT_FAILED, subjects.CJ_RESOURCE_CONSUMPTION):
+    for subject in (
+        subjects.CJ_ASSESSMENT_COMPLETED,
+        subjects.CJ_ASSESSMENT_RESULT,
+        subjects.CJ_ASSESSMENT_FAILED,
+        subjects.CJ_RESOURCE_CONSUMPTION,
+    ):
         assert subject.startswith(subjects.CJ_EVENTS_ALL.removesuffix(">"))
 
 
