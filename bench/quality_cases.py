@@ -11,7 +11,6 @@ from cj_service.domain.bt_prior import fit_bt_eb
 from cj_service.domain.comparisons import Comparisons
 from cj_service.domain.grade_scales import GradeScale
 from cj_service.domain.grading import project_grades
-from cj_service.domain.pairing import SelectionConfig
 
 N = 200
 BETA = 0.3
@@ -48,7 +47,7 @@ def run_seed(seed: int) -> dict:
     _reliabilities(
         out, "coin", simulate(RunSpec(coin_toss=True, checkpoints=(10, 20)), seed).snapshots
     )
-    k12 = runs["ours_s1.5"].snapshots[N * 12 // 2].fit
+    k12 = runs["ours_s1.5"].snapshots[N * 12 // 2].bias_fit
     out["beta"] = (float(k12.beta[0]), float(k12.beta_se[0]))
     out.update(_grades(seed, runs["random_s3"].snapshots[N * 10 // 2]))
     out.update(_soft(seed, runs["ours_s1.5"]))
@@ -110,9 +109,9 @@ def _grades(seed: int, random_k10: Snapshot) -> dict:
             anchor_grades=[str(g + 1) for g in bands[anchors]],
             scale=SIX_BANDS,
         )
-        return 1.0 - proj.confidence + 0.05
+        return 0.3 + (1.0 - proj.confidence)  # boundary straddlers count more
 
-    spec = RunSpec(sigma=3.0, checkpoints=(10,), config=SelectionConfig(rank_weight_power=0.0))
+    spec = RunSpec(sigma=3.0, checkpoints=(10,))
     ours = simulate(spec, seed, weight_hook=hook).snapshots[N * 10 // 2]
     order = np.argsort(random_k10.fit.scores)
     oracle = np.empty(N, int)

@@ -46,6 +46,7 @@ class Snapshot:
     true_rel: float
     honest_rel: float
     ssr: float
+    bias_fit: BTFit  # weak-prior fit: the bias term is not attenuated by shrinkage
 
 
 @dataclass
@@ -53,6 +54,10 @@ class RunResult:
     theta: np.ndarray
     snapshots: dict[int, Snapshot] = field(default_factory=dict)  # keyed by calls
 
+
+# A logistic coefficient is attenuated when the other effects are over-shrunk (logit
+# non-collapsibility), so the position bias is read from a nearly flat-prior fit.
+BIAS_PRIOR_SD = 10.0
 
 Hook = Callable[[BTFit], np.ndarray | None]
 
@@ -170,6 +175,7 @@ def _snapshot(result: RunResult, halves, theta, calls: int, *, chain_fits=None) 
     fit = fit_bt_eb(comps) if prior is None else fit_bt_eb(comps, prior_sd=prior, max_rounds=2)
     halves_fit = chain_fits or [fit_bt_eb(h) for h in halves]
     weak = fit_bt(comps, prior_sd=3.0)
+    bias_fit = fit_bt(comps, prior_sd=BIAS_PRIOR_SD)
     rho = float(spearmanr(fit.scores, theta)[0])
     r = float(np.corrcoef(fit.scores, theta)[0, 1])
     result.snapshots[calls] = Snapshot(
@@ -180,6 +186,7 @@ def _snapshot(result: RunResult, halves, theta, calls: int, *, chain_fits=None) 
         true_rel=r * r,
         honest_rel=split_half_reliability(halves_fit[0].scores, halves_fit[1].scores),
         ssr=ssr(weak),
+        bias_fit=bias_fit,
     )
 
 
