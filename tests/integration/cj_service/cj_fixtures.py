@@ -192,13 +192,16 @@ async def start_cj(content_db: str, fresh_database: Callable[[], str], nats_url:
     cleanups.append(lambda: content.stop(grace=0))
 
     async def start(*, defaults: BatchDefaults | None = None,
-                    pipeline: PipelineSettings | None = None, env: dict | None = None) -> CJ:
-        provider = RecordingProvider()
-        llm_addr = await grpc_server(
-            (llm_service_pb2_grpc.add_LLMProviderServiceServicer_to_server, provider))
-        ns = Namespace(unique_name("cj"))
+                    pipeline: PipelineSettings | None = None, env: dict | None = None,
+                    replica_of: CJ | None = None) -> CJ:
+        """A new service; `replica_of` shares that one's database, namespace and provider."""
+        provider = replica_of.provider if replica_of else RecordingProvider()
+        llm_addr = (replica_of.app.config.llm_provider_addr if replica_of else await grpc_server(
+            (llm_service_pb2_grpc.add_LLMProviderServiceServicer_to_server, provider)))
+        ns = replica_of.ns if replica_of else Namespace(unique_name("cj"))
+        database = replica_of.app.config.database_url if replica_of else fresh_database()
         config = Config(
-            database_url=fresh_database(), nats_url=nats_url, nats_namespace=ns.prefix,
+            database_url=database, nats_url=nats_url, nats_namespace=ns.prefix,
             grpc_port=0, metrics_port=0, content_addr=content.address,
             llm_provider_addr=llm_addr, instance_id=unique_name("cj"),
             defaults=defaults or BatchDefaults(),
@@ -208,7 +211,8 @@ async def start_cj(content_db: str, fresh_database: Callable[[], str], nats_url:
         cleanups.append(lambda: app.stop(grace=0))
         nc = await nats.connect(nats_url)
         cleanups.append(nc.close)
-        cleanups.append(lambda: _delete_streams(nc.jetstream(), ns))
+        if replica_of is None:
+            cleanups.append(lambda: _delete_streams(nc.jetstream(), ns))
         channel = grpc.aio.insecure_channel(app.address)
         cleanups.append(channel.close)
         content_ch = channels.insecure_channel(content.address, [channels.CONTENT_SERVICE])
