@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import grpc
 
+from contracts.tls import TlsConfig, channel_credentials
+
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
@@ -22,7 +24,11 @@ def retry_service_config(services: Sequence[str], *, attempts: int = 5) -> str:
         "backoffMultiplier": 2,
         "retryableStatusCodes": ["UNAVAILABLE"],
     }
-    config = {"methodConfig": [{"name": [{"service": s} for s in services], "retryPolicy": policy}]}
+    # round_robin spreads calls over every replica of an `ipv4:a,b` or `dns:///` target.
+    config = {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [{"name": [{"service": s} for s in services], "retryPolicy": policy}],
+    }
     return json.dumps(config)
 
 
@@ -38,6 +44,17 @@ def channel_options(services: Sequence[str]) -> list[tuple[str, object]]:
 def insecure_channel(address: str, services: Sequence[str]) -> grpc.aio.Channel:
     """An aio channel to `address` with the mesh's retry policy for `services`."""
     return grpc.aio.insecure_channel(address, options=channel_options(services))
+
+
+def channel(
+    address: str, services: Sequence[str], tls: TlsConfig | None = None
+) -> grpc.aio.Channel:
+    """A TLS channel when `tls` is configured (mTLS when it carries a cert), else plaintext."""
+    if tls is None or not tls.enabled:
+        return insecure_channel(address, services)
+    return grpc.aio.secure_channel(
+        address, channel_credentials(tls), options=channel_options(services)
+    )
 
 
 CONTENT_SERVICE = "huleedu.content.v1.ContentService"
