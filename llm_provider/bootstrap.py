@@ -96,7 +96,7 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
     if config.workers_enabled:
         judge = Judge(slots, manifest, ResultPublisher(publisher, ns), attempts, config.worker, clock,
                       rng or np.random.default_rng(), metrics)
-        workers = WorkerPool(js, stream=queue.stream, durable=queue.durable, judge=judge,
+        workers = WorkerPool(nc, stream=queue.stream, durable=queue.durable, judge=judge,
                              settings=config.worker, metrics=metrics)
         await workers.start()
     intake = Intake(manifest, {p.name: p for p in config.providers}, queue,

@@ -1,9 +1,10 @@
 """The worker pool: pulls from the shared durable consumer and runs bounded concurrent calls.
 
 Every replica binds to the same durable pull consumer, so JetStream hands each request to
-exactly one worker at a time. One heartbeat loop sends in_progress() for every message held
-longer than a third of ack_wait (long provider calls, budget waits), instead of one timer
-task per message.
+exactly one worker at a time. Pull requests ask for as many messages as there are free
+slots (refilled in chunks, not one per completion). One heartbeat loop sends in_progress()
+for every message held longer than a third of ack_wait (long provider calls, budget waits),
+instead of one timer task per message.
 """
 
 from __future__ import annotations
@@ -12,31 +13,31 @@ import asyncio
 import contextlib
 import time
 
-import nats.errors
 import structlog
+from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 
 from contracts import headers
 from contracts.huleedu.llm.v1 import llm_pb2
+from llm_provider.adapters.pull import PullFeed
 from llm_provider.config import WorkerSettings
 from llm_provider.metrics import Metrics
 from llm_provider.service.judging import Judge
 
 log = structlog.get_logger("llm_provider.worker")
-FETCH_TIMEOUT_S = 1.0
+IDLE_CHECK_S = 1.0
 
 
 class WorkerPool:
-    def __init__(self, js: JetStreamContext, *, stream: str, durable: str, judge: Judge,
+    def __init__(self, nc: Client, *, stream: str, durable: str, judge: Judge,
                  settings: WorkerSettings, metrics: Metrics):
-        self._js = js
+        self._nc = nc
         self._stream, self._durable = stream, durable
         self._judge = judge
         self._settings = settings
         self._metrics = metrics
         self._inflight: dict[asyncio.Task[None], list] = {}
-        self._slot_free = asyncio.Event()
+        self._wake = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
         self._low_water = max(1, min(settings.fetch_batch, settings.concurrency) // 4)
@@ -46,37 +47,45 @@ class WorkerPool:
         return len(self._inflight)
 
     async def start(self) -> None:
-        self._sub = await self._js.pull_subscribe_bind(self._durable, stream=self._stream)
-        self._loops = [asyncio.create_task(self._fetch_loop(), name="llm-fetch"),
+        self._feed = await PullFeed(self._nc, stream=self._stream, durable=self._durable,
+                                    on_message=self._spawn, on_status=self._wake.set).start()
+        self._loops = [asyncio.create_task(self._pull_loop(), name="llm-pull"),
                        asyncio.create_task(self._heartbeat_loop(), name="llm-heartbeat")]
 
-    async def _fetch_loop(self) -> None:
+    def _wanted(self) -> int:
+        return self._settings.concurrency - len(self._inflight) - self._feed.credit
+
+    async def _pull_loop(self) -> None:
         while not self._stopping:
-            free = self._settings.concurrency - len(self._inflight)
-            # Refill in chunks, not one message per completion: fewer pull round trips.
-            if free < self._low_water and self._inflight:
-                self._slot_free.clear()
-                await self._slot_free.wait()
+            wanted = self._wanted()
+            if wanted >= self._low_water or (wanted > 0 and self._feed.credit == 0):
+                try:
+                    await self._feed.request(min(wanted, self._settings.fetch_batch))
+                except Exception as exc:  # disconnected: nats-py reconnects, we ask again
+                    log.warning("pull request failed", error=repr(exc))
+                    self._feed.reset()
+                    await asyncio.sleep(IDLE_CHECK_S)
                 continue
-            try:
-                msgs = await self._sub.fetch(min(free, self._settings.fetch_batch),
-                                             timeout=FETCH_TIMEOUT_S)
-            except (TimeoutError, nats.errors.TimeoutError):
+            if self._feed.stale():
+                self._feed.reset()
                 continue
-            except Exception as exc:  # connection trouble: back off, nats-py reconnects
-                log.warning("fetch failed", error=repr(exc))
-                await asyncio.sleep(FETCH_TIMEOUT_S)
-                continue
-            for msg in msgs:
-                task = asyncio.create_task(self._process(msg))
-                self._inflight[task] = [msg, time.monotonic()]
-                task.add_done_callback(self._done)
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_CHECK_S)
+
+    def _spawn(self, msg: Msg) -> None:
+        if self._stopping:  # a late delivery after stop(): hand it straight back
+            asyncio.create_task(_quietly(msg.nak()))
+            return
+        task = asyncio.create_task(self._process(msg))
+        self._inflight[task] = [msg, time.monotonic()]
+        task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.pop(task, None)
-        if self._settings.concurrency - len(self._inflight) >= self._low_water:
+        if self._wanted() >= self._low_water:
             self._metrics.in_flight.set(len(self._inflight))
-            self._slot_free.set()
+            self._wake.set()
 
     async def _process(self, msg: Msg) -> None:
         try:
@@ -112,7 +121,7 @@ class WorkerPool:
     async def stop(self, grace: float) -> None:
         """Stop pulling, let calls in flight finish for `grace` s, hand the rest back."""
         self._stopping = True
-        self._loops[0].cancel()
+        self._wake.set()
         if self._inflight:
             await asyncio.wait(list(self._inflight), timeout=grace)
         leftover = [(task, entry[0]) for task, entry in self._inflight.items()]
@@ -120,23 +129,22 @@ class WorkerPool:
             task.cancel()
         for _, msg in leftover:
             await _quietly(msg.nak())
-        await self._cancel_loops()
+        await self._shutdown()
 
     async def abort(self) -> None:
         """Die like kill -9 would: no acks or naks; JetStream redelivers after ack_wait."""
         self._stopping = True
         for task in list(self._inflight):
             task.cancel()
-        await self._cancel_loops()
+        await self._shutdown()
 
-    async def _cancel_loops(self) -> None:
+    async def _shutdown(self) -> None:
         for loop in self._loops:
             loop.cancel()
         for loop in self._loops:
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
-        with contextlib.suppress(Exception):
-            await self._sub.unsubscribe()
+        await self._feed.stop()
 
 
 def _delivery_count(msg: Msg) -> int:
@@ -155,3 +163,4 @@ async def _quietly(coro: object) -> None:
         await coro  # type: ignore[misc]
     except Exception as exc:
         log.warning("ack/nak/in_progress failed", error=repr(exc))
+
