@@ -26,6 +26,7 @@ from content_service.metrics import Metrics, MetricsServer, serve_metrics
 from contracts.huleedu.content.v1 import content_service_pb2
 from contracts.huleedu.content.v1 import content_service_pb2_grpc as pb_grpc
 from contracts.serving import LoggingInterceptor, add_standard_services, set_health
+from contracts.tls import add_port
 
 _log = structlog.get_logger("content_service")
 _MESSAGE_SLACK = 64 * 1024  # protobuf framing around the largest allowed upload
@@ -125,7 +126,7 @@ async def _serve(config: Config, engine: AsyncEngine, probe_engine: AsyncEngine)
     )
     pb_grpc.add_ContentServiceServicer_to_server(servicer, server)
     health_servicer = await add_standard_services(server, [SERVICE_NAME])
-    port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
+    port = add_port(server, f"{config.grpc_host}:{config.grpc_port}", config.tls)
     probe = _probe(config, probe_engine, health_servicer, metrics)
     await probe.check_once()
     metrics_server = serve_metrics(metrics, host=config.metrics_host, port=config.metrics_port)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from content_service.domain.content import Limits
+from contracts.tls import TlsConfig
 
 PREFIX = "CONTENT"
 
@@ -41,6 +42,7 @@ class Config:
     shutdown_grace_s: float = 5.0
     instance_id: str = "content-0"
     log_level: str = "INFO"
+    tls: TlsConfig = field(default_factory=TlsConfig)  # HULEEDU_TLS_*: off when unset
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -64,7 +66,15 @@ class Config:
             shutdown_grace_s=read.float(f"{PREFIX}_SHUTDOWN_GRACE_S", cls.shutdown_grace_s),
             instance_id=env.get("HULEEDU_INSTANCE_ID", cls.instance_id),
             log_level=env.get("LOG_LEVEL", cls.log_level),
+            tls=_tls(env),
         )
+
+
+def _tls(env: Mapping[str, str]) -> TlsConfig:
+    try:
+        return TlsConfig.from_env(env)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 @dataclass(frozen=True)
