@@ -22,6 +22,7 @@ from prometheus_client import start_http_server
 
 from contracts import channels, serving, streams
 from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
+from contracts.tls import add_port
 from llm_provider.adapters.attempts import AttemptStore
 from llm_provider.adapters.jetstream import AckedPublisher
 from llm_provider.adapters.providers.base import Provider
@@ -85,7 +86,8 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
     clock = clock or Clock()
     metrics = Metrics()
     ns = streams.Namespace(config.nats_namespace)
-    nc = await nats.connect(config.nats_url, name=config.instance_id, max_reconnect_attempts=-1)
+    nc = await nats.connect(config.nats_servers, name=config.instance_id, tls=config.nats_tls,
+                            max_reconnect_attempts=-1, reconnect_time_wait=0.5)
     js = nc.jetstream()
     publisher = await AckedPublisher(nc).start()
     queue, attempts = await _declare(js, publisher, ns, config)
@@ -138,6 +140,6 @@ async def _serve_grpc(servicer: LLMProviderServicer, config: Config
     )
     llm_service_pb2_grpc.add_LLMProviderServiceServicer_to_server(servicer, server)
     health_servicer = await serving.add_standard_services(server, SERVICE_NAMES)
-    port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
+    port = add_port(server, f"{config.grpc_host}:{config.grpc_port}", config.tls)
     await server.start()
     return server, port, health_servicer

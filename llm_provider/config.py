@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from contracts.tls import TlsConfig, nats_ssl_context
 
 from llm_provider.domain.simulation import JudgeParams
 
@@ -71,6 +74,8 @@ class Config:
     simulated_seed: int = 0
     simulated_truth_file: str = ""
     workers_enabled: bool = True
+    tls: TlsConfig = field(default_factory=TlsConfig)  # HULEEDU_TLS_*: gRPC server, off when unset
+    nats_tls: ssl.SSLContext | None = None  # NATS_TLS_*: None = plaintext
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -82,7 +87,8 @@ class Config:
             nats_namespace=env.get("NATS_NAMESPACE", ""),
             instance_id=env.get("HULEEDU_INSTANCE_ID", "llm_provider-0"),
             queue_max_depth=int(env.get(f"{_P}QUEUE_MAX_DEPTH", "100000")),
-            stream_replicas=int(env.get(f"{_P}STREAM_REPLICAS", "1")),
+            stream_replicas=int(env.get(f"{_P}STREAM_REPLICAS")
+                                or env.get("HULEEDU_STREAM_REPLICAS") or "1"),
             manifest_path=env.get(f"{_P}MANIFEST_PATH", ""),
             providers=_providers(env),
             worker=_worker(env),
@@ -90,7 +96,14 @@ class Config:
             simulated_seed=int(env.get(f"{_P}SIMULATED_SEED", "0")),
             simulated_truth_file=env.get(f"{_P}SIMULATED_TRUTH_FILE", ""),
             workers_enabled=_flag(env, f"{_P}WORKERS_ENABLED", True),
+            tls=TlsConfig.from_env(env),
+            nats_tls=nats_ssl_context(env),
         )
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """NATS_URL may list a cluster's nodes, comma-separated."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
     def provider(self, name: str) -> ProviderSettings | None:
         return next((p for p in self.providers if p.name == name), None)
