@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from contracts.tls import TlsConfig, nats_ssl_context
-
 from llm_provider.domain.simulation import JudgeParams
 
 OPENAI, ANTHROPIC, GOOGLE, SIMULATED, OPENAI_COMPATIBLE = (
