@@ -62,9 +62,12 @@ class App:
     async def drain(self) -> None:
         """Report NOT_SERVING for good (the probe can no longer flip it back)."""
         await self.health.enter_graceful_shutdown()
+        self.probe.stop()
         self.probe_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.probe_task
+        # Bounded: shutdown must finish even if the probe is stuck in a driver call.
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            async with asyncio.timeout(self.config.probe_timeout_s * 2):
+                await self.probe_task
 
     async def stop(self, grace: float | None = None) -> None:
         if self.stopped:

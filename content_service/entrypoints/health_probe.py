@@ -24,7 +24,8 @@ class DatabaseProbe:
         self._interval_s = interval_s
         self._timeout_s = timeout_s
         self.healthy: bool | None = None
-        self.runs = 0  # lets tests wait for "the probe has looked again" instead of sleeping
+        self.runs = 0
+        self._stopped = False
 
     async def check_once(self) -> bool:
         healthy = await self._answers()
@@ -36,13 +37,20 @@ class DatabaseProbe:
         return healthy
 
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopped:
             await self.check_once()
             await asyncio.sleep(self._interval_s)
 
+    def stop(self) -> None:
+        """End ``run_forever`` after the current check, even if a cancellation is lost."""
+        self._stopped = True
+
     async def _answers(self) -> bool:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # races with the ping finishing, which left shutdown waiting for this task forever.
         try:
-            await asyncio.wait_for(self._ping(), timeout=self._timeout_s)
+            async with asyncio.timeout(self._timeout_s):
+                await self._ping()
         except Exception as error:  # any failure to answer means "not serving"
             if self.healthy is not False:
                 _log.warning("database probe failed", error=repr(error))
