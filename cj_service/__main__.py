@@ -26,8 +26,9 @@ async def serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    structlog.get_logger("cj_service").info("serving", address=app.address,
-                                            metrics_port=app.metrics_port)
+    structlog.get_logger("cj_service").info(
+        "serving", address=app.address, metrics_port=app.metrics_port
+    )
     await stop.wait()
     structlog.get_logger("cj_service").info("shutting_down", grace_s=GRACE_S)
     await app.stop(GRACE_S)

@@ -37,6 +37,7 @@ from cj_service.service.dispatch import Dispatcher
 from contracts import channels, streams
 from contracts.huleedu.cj.v1 import cj_service_pb2, cj_service_pb2_grpc
 from contracts.serving import LoggingInterceptor, add_standard_services, set_health
+from contracts.tls import TlsConfig, add_port, nats_ssl_context
 
 log = structlog.get_logger("cj_service")
 SERVICE_NAMES = (SERVICE_NAME, admin_servicer.SERVICE_NAME)
@@ -80,7 +81,9 @@ class App:
         await self.deps.db.dispose()
 
 
-async def migrate_when_reachable(database_url: str, *, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+async def migrate_when_reachable(
+    database_url: str, *, timeout_s: float = STARTUP_TIMEOUT_S
+) -> None:
     """Run migrations, waiting for a database that is still starting."""
     deadline, delay = time.monotonic() + timeout_s, 0.2
     while True:
@@ -97,8 +100,10 @@ async def migrate_when_reachable(database_url: str, *, timeout_s: float = STARTU
 
 async def ensure_nats(js, config: Config) -> streams.ConsumerSpec:
     ns, replicas = config.namespace, config.stream_replicas
-    for spec in (streams.llm_results_stream(ns, replicas=replicas),
-                 streams.cj_events_stream(ns, replicas=replicas)):
+    for spec in (
+        streams.llm_results_stream(ns, replicas=replicas),
+        streams.cj_events_stream(ns, replicas=replicas),
+    ):
         result = await streams.ensure_stream(js, spec)
         log.info("stream_ready", stream=spec.name, result=result)
     consumer = streams.cj_results_consumer(ns, ack_wait=config.pipeline.ack_wait_s)
@@ -110,7 +115,13 @@ async def start(config: Config) -> App:
     await migrate_when_reachable(config.database_url)
     db = Database(create_engine(config.database_url))
     metrics = Metrics()
-    nc = await nats.connect(config.nats_url, name=config.instance_id, max_reconnect_attempts=-1)
+    nc = await nats.connect(
+        [url.strip() for url in config.nats_url.split(",")],  # a cluster: every node
+        name=config.instance_id,
+        tls=nats_ssl_context(config.env),
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+    )
     try:
         return await _assemble(config, db, metrics, nc)
     except BaseException:
@@ -122,16 +133,23 @@ async def start(config: Config) -> App:
 async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) -> App:
     js = nc.jetstream()
     consumer_spec = await ensure_nats(js, config)
-    content_ch = channels.insecure_channel(config.content_addr, [channels.CONTENT_SERVICE])
-    llm_ch = channels.insecure_channel(config.llm_provider_addr, [channels.LLM_PROVIDER_SERVICE])
+    tls = TlsConfig.from_env(config.env)
+    content_ch = channels.channel(config.content_addr, [channels.CONTENT_SERVICE], tls)
+    llm_ch = channels.channel(config.llm_provider_addr, [channels.LLM_PROVIDER_SERVICE], tls)
     content = ContentClient(content_ch)
     admin_repo = AdminRepository(db.engine)
-    deps = Deps(config=config, db=db, metrics=metrics,
-                llm=LLMClient(llm_ch, models_ttl_s=config.pipeline.models_cache_ttl_s),
-                fetch_texts=content.fetch_texts, admin_source=admin_repo)
+    deps = Deps(
+        config=config,
+        db=db,
+        metrics=metrics,
+        llm=LLMClient(llm_ch, models_ttl_s=config.pipeline.models_cache_ttl_s),
+        fetch_texts=content.fetch_texts,
+        admin_source=admin_repo,
+    )
     dispatcher = Dispatcher(deps)
-    relay = OutboxRelay(js, db, metrics, namespace=config.namespace,
-                        interval_s=config.pipeline.relay_interval_s)
+    relay = OutboxRelay(
+        js, db, metrics, namespace=config.namespace, interval_s=config.pipeline.relay_interval_s
+    )
     deps.kick, deps.notify_outbox = dispatcher.kick, relay.notify
     consumer = ResultsConsumer(js, deps, consumer_spec)
     server, health_servicer, port = await _grpc(config, deps, admin_repo, content)
@@ -141,23 +159,43 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
     await consumer.start()
     for loop in loops:
         loop.start()
-    log.info("cj_service_started", grpc_port=port, metrics_port=metrics_port,
-             instance_id=config.instance_id, namespace=config.nats_namespace)
-    return App(config, server, health_servicer, deps, nc, port, metrics_port,
-               stoppables=[relay, dispatcher, consumer, *loops], channels=[content_ch, llm_ch])
+    log.info(
+        "cj_service_started",
+        grpc_port=port,
+        metrics_port=metrics_port,
+        instance_id=config.instance_id,
+        namespace=config.nats_namespace,
+    )
+    return App(
+        config,
+        server,
+        health_servicer,
+        deps,
+        nc,
+        port,
+        metrics_port,
+        stoppables=[relay, dispatcher, consumer, *loops],
+        channels=[content_ch, llm_ch],
+    )
 
 
 async def _grpc(config: Config, deps: Deps, admin_repo: AdminRepository, content: ContentClient):
     auth = AuthConfig.from_env(config.env)
-    server = grpc.aio.server(interceptors=[LoggingInterceptor("cj_service"),
-                                           AdminAuthInterceptor(auth)],
-                             options=channels.channel_options([])[2:])
-    cj_service_pb2_grpc.add_CJAssessmentServiceServicer_to_server(CJAssessmentServicer(deps), server)
+    server = grpc.aio.server(
+        interceptors=[LoggingInterceptor("cj_service"), AdminAuthInterceptor(auth)],
+        options=channels.channel_options([])[2:],
+    )
+    cj_service_pb2_grpc.add_CJAssessmentServiceServicer_to_server(
+        CJAssessmentServicer(deps), server
+    )
     cj_service_pb2_grpc.add_CJAdminServiceServicer_to_server(
         admin_servicer.CJAdminServicer(
-            admin_repo, content, settings=admin_servicer.AdminSettings.from_env(config.env)),
-        server)
+            admin_repo, content, settings=admin_servicer.AdminSettings.from_env(config.env)
+        ),
+        server,
+    )
     health_servicer = await add_standard_services(server, SERVICE_NAMES)
-    port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
+    address = f"{config.grpc_host}:{config.grpc_port}"
+    port = add_port(server, address, TlsConfig.from_env(config.env))
     await server.start()
     return server, health_servicer, port

@@ -93,7 +93,9 @@ class Config:
             llm_provider_addr=_get(env, "LLM_PROVIDER_ADDR", cls.llm_provider_addr),
             instance_id=_get(env, "HULEEDU_INSTANCE_ID", cls.instance_id),
             stream_replicas=int(_get(env, "HULEEDU_STREAM_REPLICAS", "1")),
-            default_judge_provider=_get(env, "CJ_DEFAULT_JUDGE_PROVIDER", cls.default_judge_provider),
+            default_judge_provider=_get(
+                env, "CJ_DEFAULT_JUDGE_PROVIDER", cls.default_judge_provider
+            ),
             default_judge_model=_get(env, "CJ_DEFAULT_JUDGE_MODEL", cls.default_judge_model),
             defaults=_defaults(env),
             pipeline=_pipeline(env),
@@ -104,13 +106,17 @@ class Config:
 def _defaults(env: Mapping[str, str]) -> BatchDefaults:
     d = BatchDefaults()
     return BatchDefaults(
-        comparisons_per_essay=int(_get(env, "CJ_COMPARISONS_PER_ESSAY", str(d.comparisons_per_essay))),
+        comparisons_per_essay=int(
+            _get(env, "CJ_COMPARISONS_PER_ESSAY", str(d.comparisons_per_essay))
+        ),
         target_reliability=float(_get(env, "CJ_TARGET_RELIABILITY", str(d.target_reliability))),
         min_comparisons_per_essay=int(
-            _get(env, "CJ_MIN_COMPARISONS_PER_ESSAY", str(d.min_comparisons_per_essay))),
+            _get(env, "CJ_MIN_COMPARISONS_PER_ESSAY", str(d.min_comparisons_per_essay))
+        ),
         max_in_flight=int(_get(env, "CJ_MAX_IN_FLIGHT", str(d.max_in_flight))),
         min_judge_success_rate=float(
-            _get(env, "CJ_MIN_JUDGE_SUCCESS_RATE", str(d.min_judge_success_rate))),
+            _get(env, "CJ_MIN_JUDGE_SUCCESS_RATE", str(d.min_judge_success_rate))
+        ),
         stall_timeout_s=float(_get(env, "CJ_STALL_TIMEOUT_S", str(d.stall_timeout_s))),
     )
 

@@ -15,44 +15,92 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.batches = Gauge(
-            "cj_batches", "Batches by state (from the database)", ["state"],
-            namespace=NS, registry=r)
+            "cj_batches",
+            "Batches by state (from the database)",
+            ["state"],
+            namespace=NS,
+            registry=r,
+        )
         self.batch_transitions = Counter(
-            "cj_batch_transitions_total", "Batches entering a state", ["state", "reason"],
-            namespace=NS, registry=r)
+            "cj_batch_transitions_total",
+            "Batches entering a state",
+            ["state", "reason"],
+            namespace=NS,
+            registry=r,
+        )
         self.comparisons = Counter(
-            "cj_comparisons_total", "Comparison outcomes applied or ignored", ["outcome"],
-            namespace=NS, registry=r)
+            "cj_comparisons_total",
+            "Comparison outcomes applied or ignored",
+            ["outcome"],
+            namespace=NS,
+            registry=r,
+        )
         self.callback_latency = Histogram(
-            "cj_callback_latency_seconds", "From submission to llm_provider until the result "
-            "is applied", namespace=NS, registry=r, buckets=_LATENCY_BUCKETS)
+            "cj_callback_latency_seconds",
+            "From submission to llm_provider until the result is applied",
+            namespace=NS,
+            registry=r,
+            buckets=_LATENCY_BUCKETS,
+        )
         self.batch_duration = Histogram(
-            "cj_batch_duration_seconds", "From submission to completion or failure",
-            namespace=NS, registry=r, buckets=_DURATION_BUCKETS)
+            "cj_batch_duration_seconds",
+            "From submission to completion or failure",
+            namespace=NS,
+            registry=r,
+            buckets=_DURATION_BUCKETS,
+        )
         self.refit_duration = Histogram(
-            "cj_refit_duration_seconds", "Bradley-Terry refits", ["kind"],
-            namespace=NS, registry=r, buckets=_REFIT_BUCKETS)
+            "cj_refit_duration_seconds",
+            "Bradley-Terry refits",
+            ["kind"],
+            namespace=NS,
+            registry=r,
+            buckets=_REFIT_BUCKETS,
+        )
         self.top_ups = Counter(
-            "cj_top_ups_total", "Waves/top-ups of new comparisons planned", namespace=NS,
-            registry=r)
+            "cj_top_ups_total", "Waves/top-ups of new comparisons planned", namespace=NS, registry=r
+        )
         self.planned = Counter(
-            "cj_comparisons_planned_total", "Comparisons planned", ["kind"], namespace=NS,
-            registry=r)
+            "cj_comparisons_planned_total",
+            "Comparisons planned",
+            ["kind"],
+            namespace=NS,
+            registry=r,
+        )
         self.in_flight = Gauge(
-            "cj_comparisons_in_flight", "Comparisons submitted and not yet answered",
-            namespace=NS, registry=r)
+            "cj_comparisons_in_flight",
+            "Comparisons submitted and not yet answered",
+            namespace=NS,
+            registry=r,
+        )
         self.messages = Counter(
-            "cj_result_messages_total", "Result messages consumed", ["outcome"],
-            namespace=NS, registry=r)
+            "cj_result_messages_total",
+            "Result messages consumed",
+            ["outcome"],
+            namespace=NS,
+            registry=r,
+        )
         self.dispatched = Counter(
-            "cj_comparisons_dispatched_total", "SubmitComparisons outcomes per request",
-            ["outcome"], namespace=NS, registry=r)
+            "cj_comparisons_dispatched_total",
+            "SubmitComparisons outcomes per request",
+            ["outcome"],
+            namespace=NS,
+            registry=r,
+        )
         self.outbox_published = Counter(
-            "cj_outbox_published_total", "Outbox events relayed to JetStream", ["kind"],
-            namespace=NS, registry=r)
+            "cj_outbox_published_total",
+            "Outbox events relayed to JetStream",
+            ["kind"],
+            namespace=NS,
+            registry=r,
+        )
         self.watchdog = Counter(
-            "cj_watchdog_actions_total", "Watchdog finalizations and failures", ["action"],
-            namespace=NS, registry=r)
+            "cj_watchdog_actions_total",
+            "Watchdog finalizations and failures",
+            ["action"],
+            namespace=NS,
+            registry=r,
+        )
 
     def serve(self, port: int, host: str = "127.0.0.1") -> int:
         """Start the /metrics HTTP server; returns the bound port (port 0 picks one)."""

@@ -21,14 +21,16 @@ async def claim_request(
         "INSERT INTO request_ids (operation, request_id, fingerprint, batch_id) "
         "VALUES (:op, :rid, :fp, :bid) ON CONFLICT DO NOTHING RETURNING request_id"
     )
-    result = await conn.execute(stmt, {"op": operation, "rid": request_id, "fp": fingerprint,
-                                       "bid": batch_id})
+    result = await conn.execute(
+        stmt, {"op": operation, "rid": request_id, "fp": fingerprint, "bid": batch_id}
+    )
     return result.first() is not None
 
 
 async def find_request(conn: AsyncConnection, operation: str, request_id: str) -> Row | None:
     stmt = select(request_ids).where(
-        request_ids.c.operation == operation, request_ids.c.request_id == request_id)
+        request_ids.c.operation == operation, request_ids.c.request_id == request_id
+    )
     return (await conn.execute(stmt)).first()
 
 
@@ -37,9 +39,16 @@ async def insert_batch(
 ) -> None:
     await conn.execute(insert(batches).values(**values))
     rows = [
-        {"batch_id": values["id"], "idx": i, "essay_id": e.essay_id, "display_name": e.display_name,
-         "content_id": e.content_id, "text": e.text, "is_anchor": e.is_anchor,
-         "anchor_grade": e.anchor_grade}
+        {
+            "batch_id": values["id"],
+            "idx": i,
+            "essay_id": e.essay_id,
+            "display_name": e.display_name,
+            "content_id": e.content_id,
+            "text": e.text,
+            "is_anchor": e.is_anchor,
+            "anchor_grade": e.anchor_grade,
+        }
         for i, e in enumerate(essays)
     ]
     if rows:
@@ -50,7 +59,9 @@ async def get_batch(conn: AsyncConnection, batch_id: str) -> Row | None:
     return (await conn.execute(select(batches).where(batches.c.id == batch_id))).first()
 
 
-async def lock_batch(conn: AsyncConnection, batch_id: str, *, skip_locked: bool = False) -> Row | None:
+async def lock_batch(
+    conn: AsyncConnection, batch_id: str, *, skip_locked: bool = False
+) -> Row | None:
     """SELECT ... FOR UPDATE: serialises every state-changing step of one batch across replicas."""
     stmt = select(batches).where(batches.c.id == batch_id).with_for_update(skip_locked=skip_locked)
     return (await conn.execute(stmt)).first()
@@ -59,14 +70,17 @@ async def lock_batch(conn: AsyncConnection, batch_id: str, *, skip_locked: bool 
 async def update_batch(conn: AsyncConnection, batch_id: str, **values: Any) -> Row:
     """Apply `values` (SQL expressions allowed), bump version and updated_at; return the row."""
     stmt = (
-        update(batches).where(batches.c.id == batch_id)
+        update(batches)
+        .where(batches.c.id == batch_id)
         .values(version=batches.c.version + 1, updated_at=func.now(), **values)
         .returning(batches)
     )
     return (await conn.execute(stmt)).one()
 
 
-async def load_essays(conn: AsyncConnection, batch_id: str, *, with_text: bool = False) -> list[Row]:
+async def load_essays(
+    conn: AsyncConnection, batch_id: str, *, with_text: bool = False
+) -> list[Row]:
     cols = [c for c in batch_essays.c if with_text or c.name != "text"]
     stmt = select(*cols).where(batch_essays.c.batch_id == batch_id).order_by(batch_essays.c.idx)
     return list((await conn.execute(stmt)).all())
@@ -74,11 +88,14 @@ async def load_essays(conn: AsyncConnection, batch_id: str, *, with_text: bool =
 
 async def essay_texts(conn: AsyncConnection, batch_id: str, idxs: Iterable[int]) -> dict[int, str]:
     stmt = select(batch_essays.c.idx, batch_essays.c.text).where(
-        batch_essays.c.batch_id == batch_id, batch_essays.c.idx.in_(sorted(set(idxs))))
+        batch_essays.c.batch_id == batch_id, batch_essays.c.idx.in_(sorted(set(idxs)))
+    )
     return {r.idx: r.text for r in await conn.execute(stmt)}
 
 
-async def add_orientation(conn: AsyncConnection, batch_id: str, pairs: Sequence[tuple[int, int]]) -> None:
+async def add_orientation(
+    conn: AsyncConnection, batch_id: str, pairs: Sequence[tuple[int, int]]
+) -> None:
     """Count how often each essay was shown as A and as B (for orientation balance)."""
     for column, position in (("times_a", 0), ("times_b", 1)):
         counts: dict[int, int] = {}
@@ -86,10 +103,13 @@ async def add_orientation(conn: AsyncConnection, batch_id: str, pairs: Sequence[
             counts[pair[position]] = counts.get(pair[position], 0) + 1
         if counts:
             await conn.execute(
-                text(f"UPDATE batch_essays SET {column} = {column} + v.n FROM "
-                     "unnest(CAST(:idx AS int[]), CAST(:n AS int[])) AS v(i, n) "
-                     "WHERE batch_id = :b AND idx = v.i"),
-                {"idx": list(counts), "n": list(counts.values()), "b": batch_id})
+                text(
+                    f"UPDATE batch_essays SET {column} = {column} + v.n FROM "
+                    "unnest(CAST(:idx AS int[]), CAST(:n AS int[])) AS v(i, n) "
+                    "WHERE batch_id = :b AND idx = v.i"
+                ),
+                {"idx": list(counts), "n": list(counts.values()), "b": batch_id},
+            )
 
 
 async def insert_snapshot(conn: AsyncConnection, batch_id: str, **values: Any) -> None:
@@ -97,8 +117,12 @@ async def insert_snapshot(conn: AsyncConnection, batch_id: str, **values: Any) -
 
 
 async def latest_snapshot(conn: AsyncConnection, batch_id: str) -> Row | None:
-    stmt = (select(fit_snapshots).where(fit_snapshots.c.batch_id == batch_id)
-            .order_by(fit_snapshots.c.id.desc()).limit(1))
+    stmt = (
+        select(fit_snapshots)
+        .where(fit_snapshots.c.batch_id == batch_id)
+        .order_by(fit_snapshots.c.id.desc())
+        .limit(1)
+    )
     return (await conn.execute(stmt)).first()
 
 
@@ -117,8 +141,12 @@ async def page_batches(
         stmt = stmt.where(batches.c.state == state)
     if after is not None:
         created, last_id = after
-        stmt = stmt.where(or_(batches.c.created_at < created,
-                              and_(batches.c.created_at == created, batches.c.id < last_id)))
+        stmt = stmt.where(
+            or_(
+                batches.c.created_at < created,
+                and_(batches.c.created_at == created, batches.c.id < last_id),
+            )
+        )
     return list((await conn.execute(stmt)).all())
 
 
@@ -127,7 +155,8 @@ async def stalled_batch_ids(conn: AsyncConnection, *, limit: int = 100) -> list[
     stmt = text(
         "SELECT id FROM batches WHERE state IN ('SUBMITTED', 'RUNNING') "
         "AND progress_at < now() - make_interval(secs => stall_timeout_s) "
-        "ORDER BY progress_at LIMIT :n")
+        "ORDER BY progress_at LIMIT :n"
+    )
     return [r.id for r in await conn.execute(stmt, {"n": limit})]
 
 

@@ -16,10 +16,21 @@ from contracts import ids
 c = comparisons.c
 
 
-async def insert_planned(conn: AsyncConnection, batch_id: str, pairs: Sequence[PlannedPair]) -> list[str]:
+async def insert_planned(
+    conn: AsyncConnection, batch_id: str, pairs: Sequence[PlannedPair]
+) -> list[str]:
     """Persist planned comparisons as PENDING (before anything is sent); return their ids."""
-    rows = [{"id": ids.new_id(), "batch_id": batch_id, "idx_a": p.idx_a, "idx_b": p.idx_b,
-             "pair_attempt": p.pair_attempt, "status": Status.PENDING.value} for p in pairs]
+    rows = [
+        {
+            "id": ids.new_id(),
+            "batch_id": batch_id,
+            "idx_a": p.idx_a,
+            "idx_b": p.idx_b,
+            "pair_attempt": p.pair_attempt,
+            "status": Status.PENDING.value,
+        }
+        for p in pairs
+    ]
     if rows:
         await conn.execute(insert(comparisons), rows)
     return [r["id"] for r in rows]
@@ -27,7 +38,8 @@ async def insert_planned(conn: AsyncConnection, batch_id: str, pairs: Sequence[P
 
 async def by_ids(conn: AsyncConnection, comparison_ids: Sequence[str]) -> list[Row]:
     stmt = select(c.id, c.batch_id, c.status, c.submitted_at, c.created_at).where(
-        c.id.in_(list(comparison_ids)))
+        c.id.in_(list(comparison_ids))
+    )
     return list((await conn.execute(stmt)).all())
 
 
@@ -40,16 +52,25 @@ async def batch_of(conn: AsyncConnection, comparison_ids: Sequence[str]) -> dict
 _APPLY = (
     update(comparisons)
     .where(c.id == bindparam("cid"))
-    .values(status=bindparam("new_status"), winner=bindparam("winner"),
-            probability_a=bindparam("probability_a"), confidence=bindparam("confidence"),
-            justification=bindparam("justification"), provider=bindparam("provider"),
-            model=bindparam("model"), prompt_tokens=bindparam("prompt_tokens"),
-            completion_tokens=bindparam("completion_tokens"),
-            cache_read_tokens=bindparam("cache_read_tokens"),
-            cache_write_tokens=bindparam("cache_write_tokens"), cost_usd=bindparam("cost_usd"),
-            prompt_sha256=bindparam("prompt_sha256"), attempts=bindparam("attempts"),
-            error=bindparam("error"), error_retryable=bindparam("error_retryable"),
-            completed_at=func.now())
+    .values(
+        status=bindparam("new_status"),
+        winner=bindparam("winner"),
+        probability_a=bindparam("probability_a"),
+        confidence=bindparam("confidence"),
+        justification=bindparam("justification"),
+        provider=bindparam("provider"),
+        model=bindparam("model"),
+        prompt_tokens=bindparam("prompt_tokens"),
+        completion_tokens=bindparam("completion_tokens"),
+        cache_read_tokens=bindparam("cache_read_tokens"),
+        cache_write_tokens=bindparam("cache_write_tokens"),
+        cost_usd=bindparam("cost_usd"),
+        prompt_sha256=bindparam("prompt_sha256"),
+        attempts=bindparam("attempts"),
+        error=bindparam("error"),
+        error_retryable=bindparam("error_retryable"),
+        completed_at=func.now(),
+    )
 )
 
 
@@ -60,69 +81,93 @@ async def apply_outcomes(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]
 
 
 async def mark_submitted(conn: AsyncConnection, comparison_ids: Sequence[str]) -> int:
-    stmt = (update(comparisons)
-            .where(c.id.in_(list(comparison_ids)), c.status == Status.PENDING.value)
-            .values(status=Status.SUBMITTED.value, submitted_at=func.now()))
+    stmt = (
+        update(comparisons)
+        .where(c.id.in_(list(comparison_ids)), c.status == Status.PENDING.value)
+        .values(status=Status.SUBMITTED.value, submitted_at=func.now())
+    )
     return (await conn.execute(stmt)).rowcount
 
 
 async def abandon_in_flight(conn: AsyncConnection, batch_id: str) -> int:
-    stmt = (update(comparisons)
-            .where(c.batch_id == batch_id, c.status.in_(IN_FLIGHT))
-            .values(status=Status.ABANDONED.value, completed_at=func.now()))
+    stmt = (
+        update(comparisons)
+        .where(c.batch_id == batch_id, c.status.in_(IN_FLIGHT))
+        .values(status=Status.ABANDONED.value, completed_at=func.now())
+    )
     return (await conn.execute(stmt)).rowcount
 
 
 async def pending(conn: AsyncConnection, batch_id: str, *, limit: int) -> list[Row]:
-    stmt = (select(c.id, c.idx_a, c.idx_b).where(c.batch_id == batch_id,
-                                                 c.status == Status.PENDING.value)
-            .order_by(c.seq).limit(limit))
+    stmt = (
+        select(c.id, c.idx_a, c.idx_b)
+        .where(c.batch_id == batch_id, c.status == Status.PENDING.value)
+        .order_by(c.seq)
+        .limit(limit)
+    )
     return list((await conn.execute(stmt)).all())
 
 
 async def batches_with_old_pending(conn: AsyncConnection, *, older_than_s: float) -> list[str]:
-    stmt = text("SELECT DISTINCT batch_id FROM comparisons WHERE status = 'PENDING' "
-                "AND created_at < now() - make_interval(secs => :s)")
+    stmt = text(
+        "SELECT DISTINCT batch_id FROM comparisons WHERE status = 'PENDING' "
+        "AND created_at < now() - make_interval(secs => :s)"
+    )
     return [r.batch_id for r in await conn.execute(stmt, {"s": older_than_s})]
 
 
 async def pair_rows(conn: AsyncConnection, batch_id: str) -> list[Row]:
     """Every comparison's pair and status (the pairing history)."""
-    stmt = select(c.id, c.idx_a, c.idx_b, c.status, c.pair_attempt, c.requeued,
-                  c.error_retryable).where(c.batch_id == batch_id)
+    stmt = select(
+        c.id, c.idx_a, c.idx_b, c.status, c.pair_attempt, c.requeued, c.error_retryable
+    ).where(c.batch_id == batch_id)
     return list((await conn.execute(stmt)).all())
 
 
 async def mark_requeued(conn: AsyncConnection, comparison_ids: Sequence[str]) -> None:
     if comparison_ids:
-        await conn.execute(update(comparisons).where(c.id.in_(list(comparison_ids)))
-                           .values(requeued=True))
+        await conn.execute(
+            update(comparisons).where(c.id.in_(list(comparison_ids))).values(requeued=True)
+        )
 
 
 async def judged(conn: AsyncConnection, batch_id: str) -> list[Row]:
     """Verdicts for a fit, in a stable order."""
-    stmt = (select(c.idx_a, c.idx_b, c.winner, c.probability_a, c.provider, c.model)
-            .where(c.batch_id == batch_id, c.status == Status.JUDGED.value).order_by(c.seq))
+    stmt = (
+        select(c.idx_a, c.idx_b, c.winner, c.probability_a, c.provider, c.model)
+        .where(c.batch_id == batch_id, c.status == Status.JUDGED.value)
+        .order_by(c.seq)
+    )
     return list((await conn.execute(stmt)).all())
 
 
 async def usage_by_model(conn: AsyncConnection, batch_id: str) -> list[Row]:
     """Spend per provider/model over every comparison that produced a result."""
-    stmt = (select(c.provider, c.model, func.count().label("calls"),
-                   func.sum(c.prompt_tokens).label("prompt_tokens"),
-                   func.sum(c.completion_tokens).label("completion_tokens"),
-                   func.sum(c.cache_read_tokens).label("cache_read_tokens"),
-                   func.sum(c.cache_write_tokens).label("cache_write_tokens"),
-                   func.sum(c.cost_usd).label("cost_usd"))
-            .where(c.batch_id == batch_id,
-                   c.status.in_([Status.JUDGED.value, Status.FAILED.value]))
-            .group_by(c.provider, c.model).order_by(c.provider, c.model))
+    stmt = (
+        select(
+            c.provider,
+            c.model,
+            func.count().label("calls"),
+            func.sum(c.prompt_tokens).label("prompt_tokens"),
+            func.sum(c.completion_tokens).label("completion_tokens"),
+            func.sum(c.cache_read_tokens).label("cache_read_tokens"),
+            func.sum(c.cache_write_tokens).label("cache_write_tokens"),
+            func.sum(c.cost_usd).label("cost_usd"),
+        )
+        .where(c.batch_id == batch_id, c.status.in_([Status.JUDGED.value, Status.FAILED.value]))
+        .group_by(c.provider, c.model)
+        .order_by(c.provider, c.model)
+    )
     return list((await conn.execute(stmt)).all())
 
 
 async def page(conn: AsyncConnection, batch_id: str, *, after_seq: int, limit: int) -> list[Row]:
-    stmt = (select(comparisons).where(c.batch_id == batch_id, c.seq > after_seq)
-            .order_by(c.seq).limit(limit))
+    stmt = (
+        select(comparisons)
+        .where(c.batch_id == batch_id, c.seq > after_seq)
+        .order_by(c.seq)
+        .limit(limit)
+    )
     return list((await conn.execute(stmt)).all())
 
 

@@ -14,18 +14,22 @@ _RECHECK_S = 5.0
 
 
 class LLMClient:
-    def __init__(self, channel: grpc.aio.Channel, *, timeout: float = 30.0,
-                 models_ttl_s: float = 300.0) -> None:
+    def __init__(
+        self, channel: grpc.aio.Channel, *, timeout: float = 30.0, models_ttl_s: float = 300.0
+    ) -> None:
         self._stub = llm_service_pb2_grpc.LLMProviderServiceStub(channel)
         self._timeout = timeout
         self._models_ttl = models_ttl_s
         self._models: frozenset[tuple[str, str]] = frozenset()
         self._models_at = -1e18
 
-    async def submit(self, requests: Sequence[llm_pb2.ComparisonRequest]) -> list[llm_pb2.SubmissionOutcome]:
+    async def submit(
+        self, requests: Sequence[llm_pb2.ComparisonRequest]
+    ) -> list[llm_pb2.SubmissionOutcome]:
         """One SubmitComparisons call; grpc errors propagate (the caller keeps rows PENDING)."""
         response = await self._stub.SubmitComparisons(
-            llm_pb2.SubmitComparisonsRequest(requests=list(requests)), timeout=self._timeout)
+            llm_pb2.SubmitComparisonsRequest(requests=list(requests)), timeout=self._timeout
+        )
         return list(response.outcomes)
 
     async def known_models(self) -> frozenset[tuple[str, str]]:
@@ -34,7 +38,8 @@ class LLMClient:
             return self._models
         try:
             response = await self._stub.ListModels(
-                llm_pb2.ListModelsRequest(include_deprecated=True), timeout=self._timeout)
+                llm_pb2.ListModelsRequest(include_deprecated=True), timeout=self._timeout
+            )
         except grpc.aio.AioRpcError as err:
             raise _unavailable(err) from err
         self._models = frozenset((m.provider, m.model_id) for m in response.models)
@@ -50,5 +55,7 @@ class LLMClient:
 
 
 def _unavailable(err: grpc.aio.AioRpcError) -> ServiceError:
-    return unavailable("DEPENDENCY_UNAVAILABLE",
-                       f"llm_provider ListModels failed: {err.code().name} {err.details()}")
+    return unavailable(
+        "DEPENDENCY_UNAVAILABLE",
+        f"llm_provider ListModels failed: {err.code().name} {err.details()}",
+    )

@@ -39,18 +39,26 @@ metadata = MetaData(naming_convention=NAMING)
 
 
 def _now() -> Column:
-    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()"))
+    return Column(
+        "created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")
+    )
 
 
 def _tokens() -> list[Column]:
     return [
         Column(name, BigInteger, nullable=False, server_default="0")
-        for name in ("prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens")
+        for name in (
+            "prompt_tokens",
+            "completion_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+        )
     ]
 
 
 batches = Table(
-    "batches", metadata,
+    "batches",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("state", Text, nullable=False),
     Column("version", BigInteger, nullable=False, server_default="0"),
@@ -98,7 +106,8 @@ batches = Table(
 )
 
 batch_essays = Table(
-    "batch_essays", metadata,
+    "batch_essays",
+    metadata,
     Column("batch_id", Text, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("idx", Integer, nullable=False),  # position in the batch's score vector
     Column("essay_id", Text, nullable=False),
@@ -114,7 +123,8 @@ batch_essays = Table(
 )
 
 comparisons = Table(
-    "comparisons", metadata,
+    "comparisons",
+    metadata,
     Column("id", Text, primary_key=True),  # also the llm_provider request_id
     Column("seq", BigInteger, Identity(), nullable=False, unique=True),
     Column("batch_id", Text, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
@@ -144,7 +154,8 @@ comparisons = Table(
 )
 
 fit_snapshots = Table(
-    "fit_snapshots", metadata,
+    "fit_snapshots",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("batch_id", Text, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("comparisons", Integer, nullable=False),
@@ -160,7 +171,8 @@ fit_snapshots = Table(
 )
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", Text, primary_key=True),  # also the Nats-Msg-Id
     Column("batch_id", Text, nullable=False),
     Column("kind", Text, nullable=False),  # completed | result | failed | consumption
@@ -175,7 +187,8 @@ outbox = Table(
 )
 
 request_ids = Table(
-    "request_ids", metadata,
+    "request_ids",
+    metadata,
     Column("operation", Text, nullable=False),  # submit | cancel
     Column("request_id", Text, nullable=False),
     Column("fingerprint", Text, nullable=False),

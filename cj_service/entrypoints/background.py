@@ -49,7 +49,8 @@ async def recover_pending(deps: Deps) -> int:
     """Re-send comparisons persisted but never accepted (a crash or llm_provider outage)."""
     async with deps.db.read() as conn:
         batch_ids = await comparison_repo.batches_with_old_pending(
-            conn, older_than_s=deps.config.pipeline.pending_grace_s)
+            conn, older_than_s=deps.config.pipeline.pending_grace_s
+        )
     for batch_id in batch_ids:
         deps.kick(batch_id)
     return len(batch_ids)
@@ -59,8 +60,13 @@ async def refresh_gauges(deps: Deps) -> None:
     async with deps.db.read() as conn:
         counts = await batch_repo.count_by_state(conn)
         live = (State.SUBMITTED.value, State.RUNNING.value)
-        flying = (await conn.execute(select(func.coalesce(func.sum(
-            batches.c.comparisons_in_flight), 0)).where(batches.c.state.in_(live)))).scalar_one()
+        flying = (
+            await conn.execute(
+                select(func.coalesce(func.sum(batches.c.comparisons_in_flight), 0)).where(
+                    batches.c.state.in_(live)
+                )
+            )
+        ).scalar_one()
     for state in State:
         deps.metrics.batches.labels(state=state.value).set(counts.get(state.value, 0))
     deps.metrics.in_flight.set(int(flying))

@@ -23,8 +23,15 @@ PAGE = 100
 
 
 class OutboxRelay:
-    def __init__(self, js: JetStreamContext, db: Database, metrics: Metrics, *,
-                 namespace: Namespace, interval_s: float) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        db: Database,
+        metrics: Metrics,
+        *,
+        namespace: Namespace,
+        interval_s: float,
+    ) -> None:
         self._js = js
         self._db = db
         self._metrics = metrics
@@ -61,8 +68,9 @@ class OutboxRelay:
         async with self._db.transaction() as conn:
             rows = await outbox_repo.claim_unpublished(conn, limit=PAGE)
             for row in rows:
-                await self._js.publish(self._ns.subject(row.subject), row.payload,
-                                       headers=dict(row.headers))
+                await self._js.publish(
+                    self._ns.subject(row.subject), row.payload, headers=dict(row.headers)
+                )
             await outbox_repo.mark_published(conn, [r.id for r in rows])
         for row in rows:
             self._metrics.outbox_published.labels(kind=row.kind).inc()

@@ -25,6 +25,7 @@ from contracts.streams import ConsumerSpec
 log = structlog.get_logger("cj_service.results")
 Item = tuple[Msg, llm_pb2.ComparisonResult]
 RETRY_DELAY_S = 1.0
+KEEPALIVE_S = 0.4
 
 
 class ResultsConsumer:
@@ -36,8 +37,9 @@ class ResultsConsumer:
         self._sub = None
 
     async def start(self) -> None:
-        self._sub = await self._js.pull_subscribe_bind(durable=self._spec.durable,
-                                                      stream=self._spec.stream)
+        self._sub = await self._js.pull_subscribe_bind(
+            durable=self._spec.durable, stream=self._spec.stream
+        )
         self._task = asyncio.create_task(self._loop(), name="cj-results-consumer")
 
     async def stop(self) -> None:
@@ -70,6 +72,25 @@ async def handle(deps: Deps, msgs: list[Msg]) -> None:
     items = [item for item in [await _decode(deps, m) for m in msgs] if item is not None]
     if not items:
         return
+    keepalive = asyncio.create_task(_keep_alive([m for m, _ in items]))
+    try:
+        await _process(deps, items)
+    finally:
+        keepalive.cancel()
+
+
+async def _keep_alive(msgs: list[Msg]) -> None:
+    """in_progress() while a fetch is being applied: the consumer's backoff makes the first
+    ack wait short (1 s), and a slow refit must not turn into a redelivery of the whole fetch."""
+    while True:
+        await asyncio.sleep(KEEPALIVE_S)
+        for msg in msgs:
+            if not msg.is_acked:
+                with contextlib.suppress(Exception):
+                    await msg.in_progress()
+
+
+async def _process(deps: Deps, items: list[Item]) -> None:
     try:
         groups, unknown = await apply.route(deps, items, key=lambda i: i[1].request_id)
     except Exception:
@@ -93,9 +114,16 @@ async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
         return
     effects.after_commit(deps, out)
     await _settle(deps, group, ok=True)
-    log.info("results_applied", batch_id=batch_id, received=len(group), applied=out.applied,
-             duplicates=out.duplicates, late=out.late, planned=out.planned,
-             finished=out.finished or None)
+    log.info(
+        "results_applied",
+        batch_id=batch_id,
+        received=len(group),
+        applied=out.applied,
+        duplicates=out.duplicates,
+        late=out.late,
+        planned=out.planned,
+        finished=out.finished or None,
+    )
 
 
 async def _decode(deps: Deps, msg: Msg) -> Item | None:

@@ -45,23 +45,39 @@ def fingerprint(request: cj_pb2.SubmitAssessmentRequest) -> str:
 def submit_command(request: cj_pb2.SubmitAssessmentRequest) -> SubmitCommand:
     s = request.stopping
     return SubmitCommand(
-        request_id=request.request_id, fingerprint=fingerprint(request),
-        essays=tuple(EssayIn(essay_id=e.essay_id, content_id=e.content_id, text=e.text,
-                             display_name=e.display_name, anchor_grade=e.anchor_grade,
-                             has_source=e.WhichOneof("source") is not None)
-                     for e in request.essays),
+        request_id=request.request_id,
+        fingerprint=fingerprint(request),
+        essays=tuple(
+            EssayIn(
+                essay_id=e.essay_id,
+                content_id=e.content_id,
+                text=e.text,
+                display_name=e.display_name,
+                anchor_grade=e.anchor_grade,
+                has_source=e.WhichOneof("source") is not None,
+            )
+            for e in request.essays
+        ),
         judge=request.judge,
         stopping=StoppingIn(
-            budget=s.budget, target_reliability=s.target_reliability,
-            min_comparisons_per_essay=s.min_comparisons_per_essay, max_in_flight=s.max_in_flight,
+            budget=s.budget,
+            target_reliability=s.target_reliability,
+            min_comparisons_per_essay=s.min_comparisons_per_essay,
+            max_in_flight=s.max_in_flight,
             min_judge_success_rate=s.min_judge_success_rate,
             stall_timeout_s=s.stall_timeout.ToTimedelta().total_seconds()
-            if s.HasField("stall_timeout") else None),
+            if s.HasField("stall_timeout")
+            else None,
+        ),
         assignment_id=request.assignment_id,
         student_prompt_content_id=request.student_prompt_content_id,
         judge_rubric_override_content_id=request.judge_rubric_override_content_id,
-        instructions_text=request.instructions_text, grade_scale_id=request.grade_scale_id,
-        correlation_id=request.correlation_id, metadata=dict(request.metadata), seed=request.seed)
+        instructions_text=request.instructions_text,
+        grade_scale_id=request.grade_scale_id,
+        correlation_id=request.correlation_id,
+        metadata=dict(request.metadata),
+        seed=request.seed,
+    )
 
 
 def state_filter(value: int) -> str:
@@ -70,7 +86,9 @@ def state_filter(value: int) -> str:
     try:
         return cj_pb2.AssessmentState.Name(value).removeprefix("ASSESSMENT_STATE_")
     except ValueError:
-        raise invalid_argument("INVALID_ARGUMENT", f"unknown state {value}", field="state") from None
+        raise invalid_argument(
+            "INVALID_ARGUMENT", f"unknown state {value}", field="state"
+        ) from None
 
 
 class CJAssessmentServicer(cj_service_pb2_grpc.CJAssessmentServiceServicer):
@@ -78,36 +96,58 @@ class CJAssessmentServicer(cj_service_pb2_grpc.CJAssessmentServiceServicer):
         self._deps = deps
 
     @rpc
-    async def SubmitAssessment(self, request: cj_pb2.SubmitAssessmentRequest) -> cj_pb2.SubmitAssessmentResponse:
+    async def SubmitAssessment(
+        self, request: cj_pb2.SubmitAssessmentRequest
+    ) -> cj_pb2.SubmitAssessmentResponse:
         batch, duplicate = await submit.submit_assessment(self._deps, submit_command(request))
-        return cj_pb2.SubmitAssessmentResponse(assessment=views.assessment(batch), duplicate=duplicate)
+        return cj_pb2.SubmitAssessmentResponse(
+            assessment=views.assessment(batch), duplicate=duplicate
+        )
 
     @rpc
-    async def GetAssessment(self, request: cj_pb2.GetAssessmentRequest) -> cj_pb2.GetAssessmentResponse:
+    async def GetAssessment(
+        self, request: cj_pb2.GetAssessmentRequest
+    ) -> cj_pb2.GetAssessmentResponse:
         batch = await queries.get_batch(self._deps, request.assessment_id)
         return cj_pb2.GetAssessmentResponse(assessment=views.assessment(batch))
 
     @rpc
-    async def ListAssessments(self, request: cj_pb2.ListAssessmentsRequest) -> cj_pb2.ListAssessmentsResponse:
+    async def ListAssessments(
+        self, request: cj_pb2.ListAssessmentsRequest
+    ) -> cj_pb2.ListAssessmentsResponse:
         state = state_filter(request.state)
-        rows, token = await queries.list_batches(self._deps, size=request.page_size,
-                                                 token=request.page_token, state=state)
-        return cj_pb2.ListAssessmentsResponse(assessments=[views.assessment(r) for r in rows],
-                                              next_page_token=token)
+        rows, token = await queries.list_batches(
+            self._deps, size=request.page_size, token=request.page_token, state=state
+        )
+        return cj_pb2.ListAssessmentsResponse(
+            assessments=[views.assessment(r) for r in rows], next_page_token=token
+        )
 
     @rpc
-    async def GetAssessmentResults(self, request: cj_pb2.GetAssessmentResultsRequest) -> cj_pb2.GetAssessmentResultsResponse:
+    async def GetAssessmentResults(
+        self, request: cj_pb2.GetAssessmentResultsRequest
+    ) -> cj_pb2.GetAssessmentResultsResponse:
         return await queries.results(self._deps, request.assessment_id)
 
     @rpc
-    async def ListAssessmentComparisons(self, request: cj_pb2.ListAssessmentComparisonsRequest) -> cj_pb2.ListAssessmentComparisonsResponse:
-        records, token = await queries.comparisons(self._deps, request.assessment_id,
-                                                   size=request.page_size, token=request.page_token)
+    async def ListAssessmentComparisons(
+        self, request: cj_pb2.ListAssessmentComparisonsRequest
+    ) -> cj_pb2.ListAssessmentComparisonsResponse:
+        records, token = await queries.comparisons(
+            self._deps, request.assessment_id, size=request.page_size, token=request.page_token
+        )
         return cj_pb2.ListAssessmentComparisonsResponse(comparisons=records, next_page_token=token)
 
     @rpc
-    async def CancelAssessment(self, request: cj_pb2.CancelAssessmentRequest) -> cj_pb2.CancelAssessmentResponse:
-        batch = await cancel.cancel_assessment(self._deps, CancelCommand(
-            assessment_id=request.assessment_id, request_id=request.request_id,
-            reason=request.reason))
+    async def CancelAssessment(
+        self, request: cj_pb2.CancelAssessmentRequest
+    ) -> cj_pb2.CancelAssessmentResponse:
+        batch = await cancel.cancel_assessment(
+            self._deps,
+            CancelCommand(
+                assessment_id=request.assessment_id,
+                request_id=request.request_id,
+                reason=request.reason,
+            ),
+        )
         return cj_pb2.CancelAssessmentResponse(assessment=views.assessment(batch))

@@ -24,7 +24,9 @@ T = TypeVar("T")
 _TOKENS = ("prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
-async def route(deps: Deps, items: Sequence[T], key: Callable[[T], str]) -> tuple[dict[str, list[T]], list[T]]:
+async def route(
+    deps: Deps, items: Sequence[T], key: Callable[[T], str]
+) -> tuple[dict[str, list[T]], list[T]]:
     """Group items by the batch that owns their comparison (key = comparison id).
 
     Returns (groups, unknown): results for comparisons this service never created are
@@ -43,7 +45,9 @@ async def route(deps: Deps, items: Sequence[T], key: Callable[[T], str]) -> tupl
     return groups, unknown
 
 
-async def apply_results(deps: Deps, batch_id: str, results: Sequence[llm_pb2.ComparisonResult]) -> StepOutcome:
+async def apply_results(
+    deps: Deps, batch_id: str, results: Sequence[llm_pb2.ComparisonResult]
+) -> StepOutcome:
     """Apply one batch's results under its row lock and run the step; commit before returning."""
     out = StepOutcome(batch_id)
     async with deps.db.transaction() as conn:
@@ -55,8 +59,9 @@ async def apply_results(deps: Deps, batch_id: str, results: Sequence[llm_pb2.Com
         if not fresh:
             return out
         await comparison_repo.apply_outcomes(conn, [row for row, _ in fresh])
-        batch = await batch_repo.update_batch(conn, batch.id, progress_at=func.now(),
-                                              **_counters(batch, [row for row, _ in fresh]))
+        batch = await batch_repo.update_batch(
+            conn, batch.id, progress_at=func.now(), **_counters(batch, [row for row, _ in fresh])
+        )
         await steps.advance(conn, batch, deps, out)
     return out
 
@@ -102,21 +107,36 @@ def _count(out: StepOutcome, kind: str, n: int = 1) -> None:
 def outcome_row(result: llm_pb2.ComparisonResult) -> dict[str, Any]:
     """The comparisons UPDATE parameters for one result (verdict or error)."""
     row: dict[str, Any] = {
-        "cid": result.request_id, "provider": result.provider, "model": result.model,
-        "cost_usd": result.cost_usd, "prompt_sha256": result.prompt_sha256,
+        "cid": result.request_id,
+        "provider": result.provider,
+        "model": result.model,
+        "cost_usd": result.cost_usd,
+        "prompt_sha256": result.prompt_sha256,
         "attempts": result.attempts,
         **{name: getattr(result.usage, name) for name in _TOKENS},
     }
     verdict = result.verdict if result.WhichOneof("outcome") == "verdict" else None
     if verdict is not None and _usable(verdict):
-        row.update(new_status=Status.JUDGED.value, winner=int(verdict.winner),
-                   probability_a=verdict.probability_a if verdict.HasField("probability_a") else None,
-                   confidence=verdict.confidence, justification=verdict.justification,
-                   error=None, error_retryable=False)
+        row.update(
+            new_status=Status.JUDGED.value,
+            winner=int(verdict.winner),
+            probability_a=verdict.probability_a if verdict.HasField("probability_a") else None,
+            confidence=verdict.confidence,
+            justification=verdict.justification,
+            error=None,
+            error_retryable=False,
+        )
         return row
     error = result.error if verdict is None else _unusable_verdict()
-    row.update(new_status=Status.FAILED.value, winner=0, probability_a=None, confidence=0,
-               justification="", error=error.SerializeToString(), error_retryable=error.retryable)
+    row.update(
+        new_status=Status.FAILED.value,
+        winner=0,
+        probability_a=None,
+        confidence=0,
+        justification="",
+        error=error.SerializeToString(),
+        error_retryable=error.retryable,
+    )
     return row
 
 
@@ -126,8 +146,11 @@ def _usable(verdict: llm_pb2.ComparisonVerdict) -> bool:
 
 def _unusable_verdict() -> llm_pb2.ComparisonError:
     # A verdict without a winner must not count as "B won" (the seed's silent default).
-    return llm_pb2.ComparisonError(reason=llm_pb2.COMPARISON_ERROR_REASON_INVALID_RESPONSE,
-                                   message="verdict without a winner", retryable=True)
+    return llm_pb2.ComparisonError(
+        reason=llm_pb2.COMPARISON_ERROR_REASON_INVALID_RESPONSE,
+        message="verdict without a winner",
+        retryable=True,
+    )
 
 
 def _counters(batch, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

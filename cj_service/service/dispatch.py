@@ -41,7 +41,9 @@ class Dispatcher:
         if batch_id in self._tasks:
             self._again.add(batch_id)
             return
-        self._tasks[batch_id] = asyncio.create_task(self._run(batch_id), name=f"dispatch-{batch_id}")
+        self._tasks[batch_id] = asyncio.create_task(
+            self._run(batch_id), name=f"dispatch-{batch_id}"
+        )
 
     async def _run(self, batch_id: str) -> None:
         try:
@@ -75,10 +77,18 @@ async def send_pending(deps: Deps, batch_id: str) -> None:
             outcomes = await deps.llm.submit(requests)
         except grpc.aio.AioRpcError as err:
             deps.metrics.dispatched.labels(outcome="unavailable").inc(len(requests))
-            log.warning("submit_comparisons_failed", batch_id=batch_id, code=err.code().name,
-                        detail=err.details(), requests=len(requests))
+            log.warning(
+                "submit_comparisons_failed",
+                batch_id=batch_id,
+                code=err.code().name,
+                detail=err.details(),
+                requests=len(requests),
+            )
             return
-        if not await _record(deps, batch_id, outcomes) or len(requests) < deps.config.pipeline.submit_chunk:
+        if (
+            not await _record(deps, batch_id, outcomes)
+            or len(requests) < deps.config.pipeline.submit_chunk
+        ):
             return
 
 
@@ -87,18 +97,29 @@ async def _pending_requests(deps: Deps, batch_id: str) -> list[llm_pb2.Compariso
         batch = await batch_repo.get_batch(conn, batch_id)
         if batch is None or batch.state in TERMINAL:
             return []
-        rows = await comparison_repo.pending(conn, batch_id, limit=deps.config.pipeline.submit_chunk)
-        texts = await batch_repo.essay_texts(conn, batch_id, [i for r in rows for i in (r.idx_a, r.idx_b)])
-    blocks = prompts.context_blocks(instructions=batch.instructions_text,
-                                    student_prompt=batch.student_prompt_text, rubric=batch.rubric_text)
+        rows = await comparison_repo.pending(
+            conn, batch_id, limit=deps.config.pipeline.submit_chunk
+        )
+        texts = await batch_repo.essay_texts(
+            conn, batch_id, [i for r in rows for i in (r.idx_a, r.idx_b)]
+        )
+    blocks = prompts.context_blocks(
+        instructions=batch.instructions_text,
+        student_prompt=batch.student_prompt_text,
+        rubric=batch.rubric_text,
+    )
     judge = views.judge(batch)
     ttl = _ttl(deps.config.pipeline.comparison_ttl_s)
     return [
         llm_pb2.ComparisonRequest(
-            request_id=r.id, results_subject_key=subjects.CJ_RESULTS_KEY,
+            request_id=r.id,
+            results_subject_key=subjects.CJ_RESULTS_KEY,
             metadata={"batch_id": batch_id, "comparison_id": r.id},
-            prompt=prompts.render(blocks, texts[r.idx_a], texts[r.idx_b]), judge=judge, ttl=ttl,
-            correlation_id=batch.correlation_id)
+            prompt=prompts.render(blocks, texts[r.idx_a], texts[r.idx_b]),
+            judge=judge,
+            ttl=ttl,
+            correlation_id=batch.correlation_id,
+        )
         for r in rows
     ]
 
@@ -121,8 +142,13 @@ async def _record(deps: Deps, batch_id: str, outcomes: list[llm_pb2.SubmissionOu
             await comparison_repo.mark_submitted(conn, accepted)
     _count(deps, accepted=len(accepted), later=len(later), rejected=len(rejected))
     if rejected:
-        log.warning("comparisons_rejected", batch_id=batch_id, count=len(rejected),
-                    reason=rejected[0].rejection_reason, message=rejected[0].rejection_message)
+        log.warning(
+            "comparisons_rejected",
+            batch_id=batch_id,
+            count=len(rejected),
+            reason=rejected[0].rejection_reason,
+            message=rejected[0].rejection_message,
+        )
         out = await apply.apply_results(deps, batch_id, [rejection_result(o) for o in rejected])
         effects.after_commit(deps, out)
     return not later
@@ -136,9 +162,12 @@ def _count(deps: Deps, **counts: int) -> None:
 
 def rejection_result(outcome: llm_pb2.SubmissionOutcome) -> llm_pb2.ComparisonResult:
     """A refused request ends like a non-retryable provider error (no call was made)."""
-    reason = _REJECTION_ERRORS.get(outcome.rejection_reason,
-                                   llm_pb2.COMPARISON_ERROR_REASON_INVALID_REQUEST)
+    reason = _REJECTION_ERRORS.get(
+        outcome.rejection_reason, llm_pb2.COMPARISON_ERROR_REASON_INVALID_REQUEST
+    )
     error = llm_pb2.ComparisonError(
-        reason=reason, message=f"{outcome.rejection_reason}: {outcome.rejection_message}",
-        retryable=False)
+        reason=reason,
+        message=f"{outcome.rejection_reason}: {outcome.rejection_message}",
+        retryable=False,
+    )
     return llm_pb2.ComparisonResult(request_id=outcome.request_id, error=error)

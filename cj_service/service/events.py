@@ -17,16 +17,28 @@ from contracts.huleedu.events.v1 import events_pb2
 
 
 async def _add(conn, batch: Row, kind: str, subject: str, message) -> None:
-    await outbox_repo.add_event(conn, batch_id=batch.id, kind=kind, subject=subject,
-                                message=message, correlation_id=batch.correlation_id)
+    await outbox_repo.add_event(
+        conn,
+        batch_id=batch.id,
+        kind=kind,
+        subject=subject,
+        message=message,
+        correlation_id=batch.correlation_id,
+    )
 
 
 async def model_usage(conn: AsyncConnection, batch_id: str) -> list[events_pb2.ModelUsage]:
     """Spend per judge model; requests llm_provider refused before any call are not spend."""
     return [
-        events_pb2.ModelUsage(provider=r.provider, model=r.model, calls=int(r.calls),
-                              usage=views.usage(r), cost_usd=float(r.cost_usd or 0.0))
-        for r in await comparison_repo.usage_by_model(conn, batch_id) if r.provider
+        events_pb2.ModelUsage(
+            provider=r.provider,
+            model=r.model,
+            calls=int(r.calls),
+            usage=views.usage(r),
+            cost_usd=float(r.cost_usd or 0.0),
+        )
+        for r in await comparison_repo.usage_by_model(conn, batch_id)
+        if r.provider
     ]
 
 
@@ -34,43 +46,88 @@ def _made(models: Sequence[events_pb2.ModelUsage]) -> int:
     return sum(m.calls for m in models)
 
 
-async def completed(conn: AsyncConnection, batch: Row, results: cj_pb2.GetAssessmentResultsResponse) -> None:
+async def completed(
+    conn: AsyncConnection, batch: Row, results: cj_pb2.GetAssessmentResultsResponse
+) -> None:
     """Thin completion + rich result + resource consumption, one of each per batch."""
     models = await model_usage(conn, batch.id)
     assessment = views.assessment(batch)
-    await _add(conn, batch, "completed", subjects.CJ_ASSESSMENT_COMPLETED,
-               events_pb2.AssessmentCompleted(
-                   assessment_id=batch.id, completion_reason=assessment.completion_reason,
-                   completed_at=assessment.finished_at, essay_count=batch.essay_count,
-                   comparisons_made=batch.comparisons_done, reliability=batch.reliability,
-                   correlation_id=batch.correlation_id, metadata=dict(batch.metadata or {})))
-    await _add(conn, batch, "result", subjects.CJ_ASSESSMENT_RESULT,
-               events_pb2.AssessmentResultPublished(
-                   assessment=assessment, essays=results.essays, calibration=results.calibration,
-                   fit=results.fit, anchor_ids=[e.essay_id for e in results.essays if e.is_anchor],
-                   comparisons_made=batch.comparisons_done,
-                   comparisons_failed=batch.comparisons_failed, duration=_duration(batch),
-                   models=models, cost_usd=batch.cost_usd, usage=views.usage(batch)))
+    await _add(
+        conn,
+        batch,
+        "completed",
+        subjects.CJ_ASSESSMENT_COMPLETED,
+        events_pb2.AssessmentCompleted(
+            assessment_id=batch.id,
+            completion_reason=assessment.completion_reason,
+            completed_at=assessment.finished_at,
+            essay_count=batch.essay_count,
+            comparisons_made=batch.comparisons_done,
+            reliability=batch.reliability,
+            correlation_id=batch.correlation_id,
+            metadata=dict(batch.metadata or {}),
+        ),
+    )
+    await _add(
+        conn,
+        batch,
+        "result",
+        subjects.CJ_ASSESSMENT_RESULT,
+        events_pb2.AssessmentResultPublished(
+            assessment=assessment,
+            essays=results.essays,
+            calibration=results.calibration,
+            fit=results.fit,
+            anchor_ids=[e.essay_id for e in results.essays if e.is_anchor],
+            comparisons_made=batch.comparisons_done,
+            comparisons_failed=batch.comparisons_failed,
+            duration=_duration(batch),
+            models=models,
+            cost_usd=batch.cost_usd,
+            usage=views.usage(batch),
+        ),
+    )
     await consumption(conn, batch, models)
 
 
 async def failed(conn: AsyncConnection, batch: Row) -> None:
     assessment = views.assessment(batch)
-    await _add(conn, batch, "failed", subjects.CJ_ASSESSMENT_FAILED,
-               events_pb2.AssessmentFailed(
-                   assessment_id=batch.id, reason=assessment.failure_reason, detail=batch.detail,
-                   failed_at=assessment.finished_at, comparisons_made=batch.comparisons_done,
-                   correlation_id=batch.correlation_id, metadata=dict(batch.metadata or {})))
+    await _add(
+        conn,
+        batch,
+        "failed",
+        subjects.CJ_ASSESSMENT_FAILED,
+        events_pb2.AssessmentFailed(
+            assessment_id=batch.id,
+            reason=assessment.failure_reason,
+            detail=batch.detail,
+            failed_at=assessment.finished_at,
+            comparisons_made=batch.comparisons_done,
+            correlation_id=batch.correlation_id,
+            metadata=dict(batch.metadata or {}),
+        ),
+    )
     await consumption(conn, batch, await model_usage(conn, batch.id))
 
 
-async def consumption(conn: AsyncConnection, batch: Row, models: Sequence[events_pb2.ModelUsage]) -> None:
-    await _add(conn, batch, "consumption", subjects.CJ_RESOURCE_CONSUMPTION,
-               events_pb2.ResourceConsumption(
-                   assessment_id=batch.id, comparisons_made=_made(models), models=models,
-                   cost_usd=sum(m.cost_usd for m in models), usage=_total(models),
-                   recorded_at=views.timestamp(batch.finished_at),
-                   correlation_id=batch.correlation_id))
+async def consumption(
+    conn: AsyncConnection, batch: Row, models: Sequence[events_pb2.ModelUsage]
+) -> None:
+    await _add(
+        conn,
+        batch,
+        "consumption",
+        subjects.CJ_RESOURCE_CONSUMPTION,
+        events_pb2.ResourceConsumption(
+            assessment_id=batch.id,
+            comparisons_made=_made(models),
+            models=models,
+            cost_usd=sum(m.cost_usd for m in models),
+            usage=_total(models),
+            recorded_at=views.timestamp(batch.finished_at),
+            correlation_id=batch.correlation_id,
+        ),
+    )
 
 
 def _total(models: Sequence[events_pb2.ModelUsage]) -> common_pb2.TokenUsage:

@@ -16,21 +16,38 @@ from cj_service.service.model import State, StepOutcome
 INSUFFICIENT = "INSUFFICIENT_ESSAYS"
 
 
-async def finalize(conn: AsyncConnection, batch: Row, reason: str, deps: Deps, out: StepOutcome) -> Row:
+async def finalize(
+    conn: AsyncConnection, batch: Row, reason: str, deps: Deps, out: StepOutcome
+) -> Row:
     """Final fit, grades and the three completion events, in the caller's transaction."""
-    essays = [results.EssayInfo(e.essay_id, e.display_name, e.is_anchor, e.anchor_grade)
-              for e in await batch_repo.load_essays(conn, batch.id)]
+    essays = [
+        results.EssayInfo(e.essay_id, e.display_name, e.is_anchor, e.anchor_grade)
+        for e in await batch_repo.load_essays(conn, batch.id)
+    ]
     judged = await comparison_repo.judged(conn, batch.id)
     warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
     final = await asyncio.to_thread(
-        results.compute, essays, judged, grade_scale_id=batch.grade_scale_id, seed=batch.seed,
+        results.compute,
+        essays,
+        judged,
+        grade_scale_id=batch.grade_scale_id,
+        seed=batch.seed,
         bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
-        unfitted_reason=_unfitted_reason(reason), warm=warm)
+        unfitted_reason=_unfitted_reason(reason),
+        warm=warm,
+    )
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
-        conn, batch.id, state=State.COMPLETED.value, completion_reason=reason,
-        finished_at=func.now(), comparisons_in_flight=0, results=final.SerializeToString(),
-        reliability=final.fit.reliability, ssr=final.fit.ssr)
+        conn,
+        batch.id,
+        state=State.COMPLETED.value,
+        completion_reason=reason,
+        finished_at=func.now(),
+        comparisons_in_flight=0,
+        results=final.SerializeToString(),
+        reliability=final.fit.reliability,
+        ssr=final.fit.ssr,
+    )
     await events.completed(conn, batch, final)
     _finished(out, State.COMPLETED, reason, batch)
     return batch
@@ -42,22 +59,36 @@ def _unfitted_reason(reason: str) -> str:
     return "no verdicts to fit"
 
 
-async def fail(conn: AsyncConnection, batch: Row, reason: str, detail: str, deps: Deps,
-               out: StepOutcome) -> Row:
+async def fail(
+    conn: AsyncConnection, batch: Row, reason: str, detail: str, deps: Deps, out: StepOutcome
+) -> Row:
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
-        conn, batch.id, state=State.FAILED.value, failure_reason=reason, detail=detail,
-        finished_at=func.now(), comparisons_in_flight=0)
+        conn,
+        batch.id,
+        state=State.FAILED.value,
+        failure_reason=reason,
+        detail=detail,
+        finished_at=func.now(),
+        comparisons_in_flight=0,
+    )
     await events.failed(conn, batch)
     _finished(out, State.FAILED, reason, batch)
     return batch
 
 
-async def cancel(conn: AsyncConnection, batch: Row, detail: str, deps: Deps, out: StepOutcome) -> Row:
+async def cancel(
+    conn: AsyncConnection, batch: Row, detail: str, deps: Deps, out: StepOutcome
+) -> Row:
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
-        conn, batch.id, state=State.CANCELLED.value, detail=detail, finished_at=func.now(),
-        comparisons_in_flight=0)
+        conn,
+        batch.id,
+        state=State.CANCELLED.value,
+        detail=detail,
+        finished_at=func.now(),
+        comparisons_in_flight=0,
+    )
     await events.consumption(conn, batch, await events.model_usage(conn, batch.id))
     _finished(out, State.CANCELLED, "CANCELLED", batch)
     return batch

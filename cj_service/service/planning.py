@@ -43,25 +43,46 @@ def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
 
 
 def _retryable(row, max_pair_attempts: int) -> bool:
-    return (row.status == Status.FAILED and row.error_retryable and not row.requeued
-            and row.pair_attempt < max_pair_attempts)
+    return (
+        row.status == Status.FAILED
+        and row.error_retryable
+        and not row.requeued
+        and row.pair_attempt < max_pair_attempts
+    )
 
 
 def plan(
-    hist: History, *, count: int, scores: np.ndarray | None, ses: np.ndarray | None,
-    rng: np.random.Generator, cov: np.ndarray | None = None,
+    hist: History,
+    *,
+    count: int,
+    scores: np.ndarray | None,
+    ses: np.ndarray | None,
+    rng: np.random.Generator,
+    cov: np.ndarray | None = None,
 ) -> tuple[list[PlannedPair], list[str]]:
     """Up to `count` comparisons: retries first; returns (pairs, ids of re-queued failures)."""
     flying = hist.in_flight
     retries = [r for r in hist.retry if _key(r[1].idx_a, r[1].idx_b) not in flying][:count]
-    fresh = select_pairs(hist, count=count - len(retries), scores=scores, ses=ses, rng=rng,
-                         cov=cov, retries=[p for _, p in retries])
+    fresh = select_pairs(
+        hist,
+        count=count - len(retries),
+        scores=scores,
+        ses=ses,
+        rng=rng,
+        cov=cov,
+        retries=[p for _, p in retries],
+    )
     return [p for _, p in retries] + fresh, [cid for cid, _ in retries]
 
 
 def select_pairs(
-    hist: History, *, count: int, scores: np.ndarray | None, ses: np.ndarray | None,
-    rng: np.random.Generator, cov: np.ndarray | None = None,
+    hist: History,
+    *,
+    count: int,
+    scores: np.ndarray | None,
+    ses: np.ndarray | None,
+    rng: np.random.Generator,
+    cov: np.ndarray | None = None,
     retries: Sequence[PlannedPair] = (),
 ) -> list[PlannedPair]:
     """The domain's most informative new pairs, oriented to balance A/B positions."""
@@ -73,9 +94,14 @@ def select_pairs(
         # first wave a random design instead of the index order.
         scores = rng.normal(0.0, 1e-3, n)
         ses, cov = np.full(n, FIRST_WAVE_SD), None
-    a, b = pairing.select_pairs(np.asarray(scores, float), np.asarray(ses, float) ** 2,
-                                history=pair_history(hist, retries), m=count, rng=rng,
-                                cov=cov)
+    a, b = pairing.select_pairs(
+        np.asarray(scores, float),
+        np.asarray(ses, float) ** 2,
+        history=pair_history(hist, retries),
+        m=count,
+        rng=rng,
+        cov=cov,
+    )
     return [PlannedPair(int(i), int(j)) for i, j in zip(a, b, strict=True)]
 
 

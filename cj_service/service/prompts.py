@@ -25,7 +25,9 @@ _BLOCKS = (
 )
 
 
-def context_blocks(*, instructions: str, student_prompt: str, rubric: str) -> list[llm_pb2.ContextBlock]:
+def context_blocks(
+    *, instructions: str, student_prompt: str, rubric: str
+) -> list[llm_pb2.ContextBlock]:
     """Non-empty context as labelled, cacheable blocks, in a fixed order."""
     texts = (instructions, student_prompt, rubric)
     return [
@@ -36,5 +38,9 @@ def context_blocks(*, instructions: str, student_prompt: str, rubric: str) -> li
 
 
 def render(blocks: list[llm_pb2.ContextBlock], essay_a: str, essay_b: str) -> llm_pb2.PromptParts:
-    return llm_pb2.PromptParts(system_prompt=SYSTEM_PROMPT, context_blocks=blocks,
-                               essay_a_text=essay_a, essay_b_text=essay_b)
+    return llm_pb2.PromptParts(
+        system_prompt=SYSTEM_PROMPT,
+        context_blocks=blocks,
+        essay_a_text=essay_a,
+        essay_b_text=essay_b,
+    )

@@ -7,6 +7,7 @@ import binascii
 import json
 from datetime import datetime
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.engine import Row
 
 from cj_service.adapters import batch_repo, comparison_repo
@@ -15,7 +16,6 @@ from cj_service.service.deps import Deps
 from cj_service.service.model import State
 from contracts.errors import failed_precondition, invalid_argument, not_found
 from contracts.huleedu.cj.v1 import cj_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 LIST_DEFAULT, LIST_MAX = 50, 500
 COMPARISONS_DEFAULT, COMPARISONS_MAX = 500, 5000
@@ -23,20 +23,23 @@ COMPARISONS_DEFAULT, COMPARISONS_MAX = 500, 5000
 
 async def get_batch(deps: Deps, assessment_id: str) -> Row:
     if not assessment_id:
-        raise invalid_argument("INVALID_ARGUMENT", "assessment_id is required",
-                               field="assessment_id")
+        raise invalid_argument(
+            "INVALID_ARGUMENT", "assessment_id is required", field="assessment_id"
+        )
     async with deps.db.read() as conn:
         batch = await batch_repo.get_batch(conn, assessment_id)
     if batch is None:
-        raise not_found("ASSESSMENT_NOT_FOUND", f"no assessment {assessment_id!r}",
-                        assessment_id=assessment_id)
+        raise not_found(
+            "ASSESSMENT_NOT_FOUND", f"no assessment {assessment_id!r}", assessment_id=assessment_id
+        )
     return batch
 
 
 def page_size(requested: int, *, default: int, maximum: int) -> int:
     if requested < 0:
-        raise invalid_argument("INVALID_ARGUMENT", "page_size must not be negative",
-                               field="page_size")
+        raise invalid_argument(
+            "INVALID_ARGUMENT", "page_size must not be negative", field="page_size"
+        )
     return min(requested or default, maximum)
 
 
@@ -53,8 +56,9 @@ def decode_token(token: str, *, keys: tuple[str, ...]) -> dict:
             raise ValueError("wrong fields")
         return payload
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid",
-                               field="page_token") from None
+        raise invalid_argument(
+            "INVALID_PAGE_TOKEN", "page_token is not valid", field="page_token"
+        ) from None
 
 
 async def list_batches(deps: Deps, *, size: int, token: str, state: str) -> tuple[list[Row], str]:
@@ -63,8 +67,9 @@ async def list_batches(deps: Deps, *, size: int, token: str, state: str) -> tupl
     if token:
         t = decode_token(token, keys=("c", "i", "s"))
         if t["s"] != state:
-            raise invalid_argument("INVALID_PAGE_TOKEN", "page_token belongs to another filter",
-                                   field="page_token")
+            raise invalid_argument(
+                "INVALID_PAGE_TOKEN", "page_token belongs to another filter", field="page_token"
+            )
         after = (_parse_time(t["c"]), str(t["i"]))
     async with deps.db.read() as conn:
         rows = await batch_repo.page_batches(conn, limit=limit + 1, state=state, after=after)
@@ -80,23 +85,33 @@ def _parse_time(value: object) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise invalid_argument("INVALID_PAGE_TOKEN", "page_token is not valid",
-                               field="page_token") from None
+        raise invalid_argument(
+            "INVALID_PAGE_TOKEN", "page_token is not valid", field="page_token"
+        ) from None
 
 
 async def results(deps: Deps, assessment_id: str) -> cj_pb2.GetAssessmentResultsResponse:
     batch = await get_batch(deps, assessment_id)
     if batch.state != State.COMPLETED or batch.results is None:
-        raise failed_precondition("INVALID_STATE", f"assessment {assessment_id} is {batch.state}; "
-                                  "results exist once it is COMPLETED", state=batch.state)
+        raise failed_precondition(
+            "INVALID_STATE",
+            f"assessment {assessment_id} is {batch.state}; results exist once it is COMPLETED",
+            state=batch.state,
+        )
     response = cj_pb2.GetAssessmentResultsResponse.FromString(batch.results)
     response.assessment.CopyFrom(views.assessment(batch))
     async with deps.db.read() as conn:
         history = await batch_repo.snapshot_history(conn, assessment_id)
     response.history.extend(
-        cj_pb2.FitSnapshot(comparisons=h.comparisons, reliability=h.reliability, ssr=h.ssr,
-                           position_bias=h.position_bias, created_at=_ts(h.created_at))
-        for h in history)
+        cj_pb2.FitSnapshot(
+            comparisons=h.comparisons,
+            reliability=h.reliability,
+            ssr=h.ssr,
+            position_bias=h.position_bias,
+            created_at=_ts(h.created_at),
+        )
+        for h in history
+    )
     return response
 
 
@@ -104,20 +119,24 @@ def _ts(value: datetime) -> Timestamp:
     return views.timestamp(value)
 
 
-async def comparisons(deps: Deps, assessment_id: str, *, size: int, token: str
-                      ) -> tuple[list[cj_pb2.ComparisonRecord], str]:
+async def comparisons(
+    deps: Deps, assessment_id: str, *, size: int, token: str
+) -> tuple[list[cj_pb2.ComparisonRecord], str]:
     limit = page_size(size, default=COMPARISONS_DEFAULT, maximum=COMPARISONS_MAX)
     await get_batch(deps, assessment_id)
     after = 0
     if token:
         t = decode_token(token, keys=("a", "q"))
         if t["a"] != assessment_id or not isinstance(t["q"], int):
-            raise invalid_argument("INVALID_PAGE_TOKEN", "page_token belongs to another "
-                                   "assessment", field="page_token")
+            raise invalid_argument(
+                "INVALID_PAGE_TOKEN", "page_token belongs to another assessment", field="page_token"
+            )
         after = t["q"]
     async with deps.db.read() as conn:
         rows = await comparison_repo.page(conn, assessment_id, after_seq=after, limit=limit + 1)
         essays = {e.idx: e.essay_id for e in await batch_repo.load_essays(conn, assessment_id)}
     records = [views.comparison(r, essays) for r in rows[:limit]]
-    token_out = encode_token({"a": assessment_id, "q": rows[limit - 1].seq}) if len(rows) > limit else ""
+    token_out = (
+        encode_token({"a": assessment_id, "q": rows[limit - 1].seq}) if len(rows) > limit else ""
+    )
     return records, token_out

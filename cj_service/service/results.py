@@ -27,8 +27,13 @@ class EssayInfo:
 
 
 def compute(
-    essays: Sequence[EssayInfo], judged: Sequence, *, grade_scale_id: str, seed: int,
-    bootstrap_rounds: int, unfitted_reason: str = "no verdicts to fit",
+    essays: Sequence[EssayInfo],
+    judged: Sequence,
+    *,
+    grade_scale_id: str,
+    seed: int,
+    bootstrap_rounds: int,
+    unfitted_reason: str = "no verdicts to fit",
     warm: statistics.Warm | None = None,
 ) -> cj_pb2.GetAssessmentResultsResponse:
     """Final fit (bias, soft labels), bootstrap CIs, grade projection -> results message."""
@@ -42,7 +47,10 @@ def compute(
     projection, calibration = _grades(essays, summary, grade_scale_id, rng=rng)
     return cj_pb2.GetAssessmentResultsResponse(
         essays=_essay_results(essays, summary, v.wins, low, high, projection),
-        calibration=calibration, fit=_fit_stats(summary), judge_models=list(v.judges))
+        calibration=calibration,
+        fit=_fit_stats(summary),
+        judge_models=list(v.judges),
+    )
 
 
 def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,8 +62,14 @@ def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]
 
 def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
     return cj_pb2.FitStatistics(
-        reliability=s.reliability, ssr=s.ssr, position_bias=s.beta, position_bias_se=s.beta_se,
-        log_likelihood=s.log_likelihood, comparisons=s.n_comparisons, converged=s.converged)
+        reliability=s.reliability,
+        ssr=s.ssr,
+        position_bias=s.beta,
+        position_bias_se=s.beta_se,
+        log_likelihood=s.log_likelihood,
+        comparisons=s.n_comparisons,
+        converged=s.converged,
+    )
 
 
 def _grades(essays, s, scale_id: str, *, rng):
@@ -64,35 +78,54 @@ def _grades(essays, s, scale_id: str, *, rng):
         return None, _no_calibration("no grade scale (no assignment or grade_scale_id)", "")
     scale = grade_scales.get_scale(scale_id)
     projection = grading.project_grades(
-        s.scores, s.ses, anchor_index=np.array(anchors, dtype=int),
-        anchor_grades=[essays[i].anchor_grade for i in anchors], scale=scale, rng=rng)
-    counts = [cj_pb2.GradeCount(grade=g, count=n) for g, n in projection.anchors_per_grade.items()
-              if n]
+        s.scores,
+        s.ses,
+        anchor_index=np.array(anchors, dtype=int),
+        anchor_grades=[essays[i].anchor_grade for i in anchors],
+        scale=scale,
+        rng=rng,
+    )
+    counts = [
+        cj_pb2.GradeCount(grade=g, count=n) for g, n in projection.anchors_per_grade.items() if n
+    ]
     if not projection.available:
         return None, _no_calibration(projection.reason, scale_id, counts)
     return projection, cj_pb2.GradeCalibration(
-        available=True, grade_scale_id=scale_id, method=CALIBRATION_METHOD,
-        boundaries=[cj_pb2.GradeBoundary(lower_grade=lo, upper_grade=hi, threshold=float(t))
-                    for lo, hi, t in zip(projection.grades, projection.grades[1:],
-                                         projection.boundaries, strict=False)],
+        available=True,
+        grade_scale_id=scale_id,
+        method=CALIBRATION_METHOD,
+        boundaries=[
+            cj_pb2.GradeBoundary(lower_grade=lo, upper_grade=hi, threshold=float(t))
+            for lo, hi, t in zip(
+                projection.grades, projection.grades[1:], projection.boundaries, strict=False
+            )
+        ],
         anchors_per_grade=counts,
-        inversions=[_inversion(inv, essays) for inv in projection.inversions])
+        inversions=[_inversion(inv, essays) for inv in projection.inversions],
+    )
 
 
 def _no_calibration(reason: str, scale_id: str, counts=()) -> cj_pb2.GradeCalibration:
-    return cj_pb2.GradeCalibration(available=False, reason=reason, grade_scale_id=scale_id,
-                                   anchors_per_grade=list(counts))
+    return cj_pb2.GradeCalibration(
+        available=False, reason=reason, grade_scale_id=scale_id, anchors_per_grade=list(counts)
+    )
 
 
 def _inversion(inv: grading.AnchorInversion, essays) -> cj_pb2.AnchorInversion:
     evidence = "; ".join(
         f"scores {'below' if c.score > inv.score else 'above'} anchor "
         f"{essays[c.index].essay_id} (grade {c.grade}, score {c.score:.2f}, z={c.z:.1f})"
-        for c in inv.conflicts)
+        for c in inv.conflicts
+    )
     low, high = inv.expected_interval
-    return cj_pb2.AnchorInversion(essay_id=essays[inv.index].essay_id, grade=inv.grade,
-                                  score=inv.score, expected_low=low, expected_high=high,
-                                  evidence=evidence)
+    return cj_pb2.AnchorInversion(
+        essay_id=essays[inv.index].essay_id,
+        grade=inv.grade,
+        score=inv.score,
+        expected_low=low,
+        expected_high=high,
+        evidence=evidence,
+    )
 
 
 def _essay_results(essays, s, wins, low, high, projection) -> list[cj_pb2.EssayResult]:
@@ -101,11 +134,20 @@ def _essay_results(essays, s, wins, low, high, projection) -> list[cj_pb2.EssayR
     for rank, i in enumerate(order, start=1):
         e = essays[i]
         result = cj_pb2.EssayResult(
-            essay_id=e.essay_id, display_name=e.display_name, rank=rank,
-            score=float(s.scores[i]), se=float(s.ses[i]), ci_low=float(low[i]),
-            ci_high=float(high[i]), comparison_count=int(s.counts[i]), wins=int(wins[i]),
-            infit=float(s.infit[i]), outfit=float(s.outfit[i]), is_anchor=e.is_anchor,
-            anchor_grade=e.anchor_grade)
+            essay_id=e.essay_id,
+            display_name=e.display_name,
+            rank=rank,
+            score=float(s.scores[i]),
+            se=float(s.ses[i]),
+            ci_low=float(low[i]),
+            ci_high=float(high[i]),
+            comparison_count=int(s.counts[i]),
+            wins=int(wins[i]),
+            infit=float(s.infit[i]),
+            outfit=float(s.outfit[i]),
+            is_anchor=e.is_anchor,
+            anchor_grade=e.anchor_grade,
+        )
         if projection is not None:
             _add_grade(result, projection, i)
         out.append(result)
@@ -117,15 +159,29 @@ def _add_grade(result: cj_pb2.EssayResult, projection: grading.GradeProjection, 
     result.grade_confidence = float(projection.confidence[i])
     result.grade_probabilities.extend(
         cj_pb2.GradeProbability(grade=g, probability=float(p))
-        for g, p in zip(projection.grades, projection.probabilities[i], strict=True))
+        for g, p in zip(projection.grades, projection.probabilities[i], strict=True)
+    )
 
 
 def _unfitted(essays, scale_id: str, *, reason: str) -> cj_pb2.GetAssessmentResultsResponse:
     """Fewer than two essays or no verdicts: every essay at the prior, no projection."""
     sd = bt.DEFAULT_PRIOR_SD
     return cj_pb2.GetAssessmentResultsResponse(
-        essays=[cj_pb2.EssayResult(essay_id=e.essay_id, display_name=e.display_name, rank=r,
-                                   se=sd, ci_low=-Z95 * sd, ci_high=Z95 * sd, infit=1.0,
-                                   outfit=1.0, is_anchor=e.is_anchor, anchor_grade=e.anchor_grade)
-                for r, e in enumerate(essays, start=1)],
-        calibration=_no_calibration(reason, scale_id), fit=cj_pb2.FitStatistics())
+        essays=[
+            cj_pb2.EssayResult(
+                essay_id=e.essay_id,
+                display_name=e.display_name,
+                rank=r,
+                se=sd,
+                ci_low=-Z95 * sd,
+                ci_high=Z95 * sd,
+                infit=1.0,
+                outfit=1.0,
+                is_anchor=e.is_anchor,
+                anchor_grade=e.anchor_grade,
+            )
+            for r, e in enumerate(essays, start=1)
+        ],
+        calibration=_no_calibration(reason, scale_id),
+        fit=cj_pb2.FitStatistics(),
+    )

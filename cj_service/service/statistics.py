@@ -85,15 +85,25 @@ def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> F
     if warm is None:
         result = bt_prior.fit_bt_eb(v.comps, prior_sd=FIRST_PRIOR_SD, rng=rng)
     else:
-        result = bt_prior.fit_bt_eb(v.comps, prior_sd=max(warm.prior_sd, FIRST_PRIOR_SD),
-                                    init=_init(v, warm), rng=rng)
+        result = bt_prior.fit_bt_eb(
+            v.comps, prior_sd=max(warm.prior_sd, FIRST_PRIOR_SD), init=_init(v, warm), rng=rng
+        )
     rel = reliability.assess(result)
     return FitSummary(
-        scores=result.scores, ses=result.se, beta=float(result.beta[0]),
-        beta_se=float(result.beta_se[0]), reliability=rel.honest, ssr=rel.ssr,
-        infit=result.infit, outfit=result.outfit, counts=result.n_comparisons,
-        converged=result.converged, log_likelihood=result.log_likelihood,
-        n_comparisons=v.comps.size, prior_sd=result.prior_sd, fit=result,
+        scores=result.scores,
+        ses=result.se,
+        beta=float(result.beta[0]),
+        beta_se=float(result.beta_se[0]),
+        reliability=rel.honest,
+        ssr=rel.ssr,
+        infit=result.infit,
+        outfit=result.outfit,
+        counts=result.n_comparisons,
+        converged=result.converged,
+        log_likelihood=result.log_likelihood,
+        n_comparisons=v.comps.size,
+        prior_sd=result.prior_sd,
+        fit=result,
     )
 
 
@@ -107,5 +117,8 @@ def warm_from(snapshot) -> Warm | None:
     """The warm start stored with a fit snapshot row (None before the first fit)."""
     if snapshot is None:
         return None
-    return Warm(prior_sd=float(snapshot.prior_sd), scores=np.asarray(snapshot.scores, float),
-                beta=float(snapshot.position_bias))
+    return Warm(
+        prior_sd=float(snapshot.prior_sd),
+        scores=np.asarray(snapshot.scores, float),
+        beta=float(snapshot.position_bias),
+    )

@@ -49,16 +49,22 @@ async def advance(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcom
     return batch
 
 
-_REASONS = {stopping.REASON_RELIABILITY: "RELIABILITY_REACHED",
-            stopping.REASON_BUDGET: "BUDGET_SPENT"}
+_REASONS = {
+    stopping.REASON_RELIABILITY: "RELIABILITY_REACHED",
+    stopping.REASON_BUDGET: "BUDGET_SPENT",
+}
 
 
 def progress(batch: Row) -> stopping.Progress:
     fitted = batch.verdicts_at_last_fit > 0
     return stopping.Progress(
-        n_essays=n_items(batch), done=batch.comparisons_done, failed=batch.comparisons_failed,
-        in_flight=batch.comparisons_in_flight, budget=batch.budget,
-        reliability=batch.reliability if fitted else None)
+        n_essays=n_items(batch),
+        done=batch.comparisons_done,
+        failed=batch.comparisons_failed,
+        in_flight=batch.comparisons_in_flight,
+        budget=batch.budget,
+        reliability=batch.reliability if fitted else None,
+    )
 
 
 def policy(batch: Row, deps: Deps) -> stopping.StopPolicy:
@@ -67,7 +73,8 @@ def policy(batch: Row, deps: Deps) -> stopping.StopPolicy:
         min_comparisons_per_essay=batch.min_comparisons_per_essay,
         min_success_rate=batch.min_judge_success_rate,
         min_attempts_for_failure=deps.config.pipeline.min_results_for_failure_rate,
-        window=batch.max_in_flight)
+        window=batch.max_in_flight,
+    )
 
 
 def refit_due(batch: Row, *, fraction: float) -> bool:
@@ -91,12 +98,24 @@ async def refit_if_due(
     summary = await asyncio.to_thread(_fit, n_items(batch), rows, rng, warm)
     out.refit_seconds += time.perf_counter() - started
     await batch_repo.insert_snapshot(
-        conn, batch.id, comparisons=summary.n_comparisons, reliability=summary.reliability,
-        ssr=summary.ssr, position_bias=summary.beta, position_bias_se=summary.beta_se,
-        scores=summary.scores.tolist(), ses=summary.ses.tolist(), prior_sd=summary.prior_sd)
+        conn,
+        batch.id,
+        comparisons=summary.n_comparisons,
+        reliability=summary.reliability,
+        ssr=summary.ssr,
+        position_bias=summary.beta,
+        position_bias_se=summary.beta_se,
+        scores=summary.scores.tolist(),
+        ses=summary.ses.tolist(),
+        prior_sd=summary.prior_sd,
+    )
     batch = await batch_repo.update_batch(
-        conn, batch.id, reliability=summary.reliability, ssr=summary.ssr,
-        verdicts_at_last_fit=batch.comparisons_done)
+        conn,
+        batch.id,
+        reliability=summary.reliability,
+        ssr=summary.ssr,
+        verdicts_at_last_fit=batch.comparisons_done,
+    )
     return batch, summary
 
 
@@ -115,14 +134,22 @@ def chunked(batch: Row, want: int) -> int:
 
 
 async def top_up(
-    conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome,
-    summary: statistics.FitSummary | None, *, count: int,
+    conn: AsyncConnection,
+    batch: Row,
+    deps: Deps,
+    out: StepOutcome,
+    summary: statistics.FitSummary | None,
+    *,
+    count: int,
 ) -> Row:
     count = chunked(batch, count)
     if count == 0:
         return batch
-    hist = planning.history(n_items(batch), await comparison_repo.pair_rows(conn, batch.id),
-                            max_pair_attempts=deps.config.pipeline.max_pair_attempts)
+    hist = planning.history(
+        n_items(batch),
+        await comparison_repo.pair_rows(conn, batch.id),
+        max_pair_attempts=deps.config.pipeline.max_pair_attempts,
+    )
     scores, ses, cov = await _current_scores(conn, batch, summary)
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
     pairs, requeued = planning.plan(hist, count=count, scores=scores, ses=ses, cov=cov, rng=rng)
@@ -134,8 +161,12 @@ async def top_up(
     out.dispatch = True
     out.planned += len(pairs)
     return await batch_repo.update_batch(
-        conn, batch.id, comparisons_created=batch.comparisons_created + len(pairs),
-        comparisons_in_flight=batch.comparisons_in_flight + len(pairs), top_ups=batch.top_ups + 1)
+        conn,
+        batch.id,
+        comparisons_created=batch.comparisons_created + len(pairs),
+        comparisons_in_flight=batch.comparisons_in_flight + len(pairs),
+        top_ups=batch.top_ups + 1,
+    )
 
 
 async def first_wave(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome) -> Row:

@@ -49,9 +49,12 @@ async def submit_assessment(deps: Deps, cmd: SubmitCommand) -> tuple[Row, bool]:
     validation.validate(cmd)
     cmd = _with_default_judge(deps, cmd)
     if not await deps.llm.is_known(cmd.judge.provider, cmd.judge.model):
-        raise invalid_argument("UNKNOWN_MODEL", f"judge {cmd.judge.provider}/{cmd.judge.model} is "
-                               "not in llm_provider's manifest", provider=cmd.judge.provider,
-                               model=cmd.judge.model)
+        raise invalid_argument(
+            "UNKNOWN_MODEL",
+            f"judge {cmd.judge.provider}/{cmd.judge.model} is not in llm_provider's manifest",
+            provider=cmd.judge.provider,
+            model=cmd.judge.model,
+        )
     ctx = await _context(deps, cmd)
     essays = await _essays(deps, cmd, ctx)
     try:
@@ -66,8 +69,11 @@ async def _replay(deps: Deps, cmd: SubmitCommand) -> Row | None:
         if seen is None:
             return None
         if seen.fingerprint != cmd.fingerprint:
-            raise invalid_argument("REQUEST_ID_CONFLICT", f"request_id {cmd.request_id!r} was used "
-                                   "for a different submission", request_id=cmd.request_id)
+            raise invalid_argument(
+                "REQUEST_ID_CONFLICT",
+                f"request_id {cmd.request_id!r} was used for a different submission",
+                request_id=cmd.request_id,
+            )
         return await batch_repo.get_batch(conn, seen.batch_id)
 
 
@@ -92,32 +98,49 @@ async def _context(deps: Deps, cmd: SubmitCommand) -> Context:
     a = assignment
     scale = cmd.grade_scale_id or (a.grade_scale_id if a else "")
     if a and cmd.grade_scale_id and a.grade_scale_id and cmd.grade_scale_id != a.grade_scale_id:
-        raise invalid_argument("INVALID_ARGUMENT", f"grade_scale_id {cmd.grade_scale_id} differs "
-                               f"from assignment's {a.grade_scale_id}", field="grade_scale_id")
+        raise invalid_argument(
+            "INVALID_ARGUMENT",
+            f"grade_scale_id {cmd.grade_scale_id} differs from assignment's {a.grade_scale_id}",
+            field="grade_scale_id",
+        )
     return Context(
         instructions=cmd.instructions_text or (a.instructions_text if a else ""),
         student_prompt=texts.get(cmd.student_prompt_content_id)
         or ((a.student_prompt_text or "") if a else ""),
         rubric=texts.get(cmd.judge_rubric_override_content_id)
         or ((a.judge_rubric_text or "") if a else ""),
-        grade_scale_id=scale, origin=str(a.context_origin.value) if a else "",
-        anchors=tuple(_anchors(a)) if a else ())
+        grade_scale_id=scale,
+        origin=str(a.context_origin.value) if a else "",
+        anchors=tuple(_anchors(a)) if a else (),
+    )
 
 
 async def _assignment(deps: Deps, cmd: SubmitCommand) -> AssignmentContext:
     if deps.admin_source is None:
-        raise failed_precondition("CONTEXT_MISSING", "assignments are not configured here",
-                                  assignment_id=cmd.assignment_id)
-    ctx = await load_assignment_context(cmd.assignment_id, source=deps.admin_source,
-                                        fetch_texts=deps.fetch_texts)
+        raise failed_precondition(
+            "CONTEXT_MISSING",
+            "assignments are not configured here",
+            assignment_id=cmd.assignment_id,
+        )
+    ctx = await load_assignment_context(
+        cmd.assignment_id, source=deps.admin_source, fetch_texts=deps.fetch_texts
+    )
     check_rubric_override(ctx, bool(cmd.judge_rubric_override_content_id))
     return ctx
 
 
 def _anchors(ctx: AssignmentContext) -> list[ResolvedEssay]:
-    return [ResolvedEssay(essay_id=f"anchor-{a.anchor_id}", text=a.text, display_name=a.label,
-                          content_id=a.content_id, is_anchor=True, anchor_grade=a.grade)
-            for a in ctx.anchors]
+    return [
+        ResolvedEssay(
+            essay_id=f"anchor-{a.anchor_id}",
+            text=a.text,
+            display_name=a.label,
+            content_id=a.content_id,
+            is_anchor=True,
+            anchor_grade=a.grade,
+        )
+        for a in ctx.anchors
+    ]
 
 
 async def _essays(deps: Deps, cmd: SubmitCommand, ctx: Context) -> list[ResolvedEssay]:
@@ -127,23 +150,34 @@ async def _essays(deps: Deps, cmd: SubmitCommand, ctx: Context) -> list[Resolved
     if missing:
         named = [e.essay_id for e in cmd.essays if e.content_id in set(missing)]
         raise validation.missing_context(f"texts of essays {', '.join(named)}", missing)
-    essays = [ResolvedEssay(essay_id=e.essay_id, text=texts.get(e.content_id, e.text),
-                            display_name=e.display_name, content_id=e.content_id,
-                            is_anchor=bool(e.anchor_grade), anchor_grade=e.anchor_grade)
-              for e in cmd.essays]
+    essays = [
+        ResolvedEssay(
+            essay_id=e.essay_id,
+            text=texts.get(e.content_id, e.text),
+            display_name=e.display_name,
+            content_id=e.content_id,
+            is_anchor=bool(e.anchor_grade),
+            anchor_grade=e.anchor_grade,
+        )
+        for e in cmd.essays
+    ]
     essays.extend(ctx.anchors)
     validation.check_unique([e.essay_id for e in essays])
-    validation.check_anchor_grades([(e.essay_id, e.anchor_grade) for e in essays if e.is_anchor],
-                                   ctx.grade_scale_id)
+    validation.check_anchor_grades(
+        [(e.essay_id, e.anchor_grade) for e in essays if e.is_anchor], ctx.grade_scale_id
+    )
     return essays
 
 
-async def _store(deps: Deps, cmd: SubmitCommand, ctx: Context, essays: Sequence[ResolvedEssay]) -> Row:
+async def _store(
+    deps: Deps, cmd: SubmitCommand, ctx: Context, essays: Sequence[ResolvedEssay]
+) -> Row:
     batch_id = ids.new_id()
     out = StepOutcome(batch_id)
     async with deps.db.transaction() as conn:
-        if not await batch_repo.claim_request(conn, "submit", cmd.request_id,
-                                              fingerprint=cmd.fingerprint, batch_id=batch_id):
+        if not await batch_repo.claim_request(
+            conn, "submit", cmd.request_id, fingerprint=cmd.fingerprint, batch_id=batch_id
+        ):
             raise _Raced
         await batch_repo.insert_batch(conn, _values(deps, cmd, ctx, essays, batch_id), essays)
         batch = await batch_repo.lock_batch(conn, batch_id)
@@ -162,17 +196,27 @@ def _values(deps: Deps, cmd: SubmitCommand, ctx: Context, essays, batch_id: str)
     n = len(essays)
     budget = s.budget or d.comparisons_per_essay * n
     return dict(
-        id=batch_id, state=State.RUNNING.value, request_id=cmd.request_id,
-        assignment_id=cmd.assignment_id, grade_scale_id=ctx.grade_scale_id,
-        context_origin=ctx.origin, judge_provider=cmd.judge.provider,
-        judge_model=cmd.judge.model, judge_config=cmd.judge.SerializeToString(), budget=budget,
+        id=batch_id,
+        state=State.RUNNING.value,
+        request_id=cmd.request_id,
+        assignment_id=cmd.assignment_id,
+        grade_scale_id=ctx.grade_scale_id,
+        context_origin=ctx.origin,
+        judge_provider=cmd.judge.provider,
+        judge_model=cmd.judge.model,
+        judge_config=cmd.judge.SerializeToString(),
+        budget=budget,
         target_reliability=s.target_reliability or d.target_reliability,
         min_comparisons_per_essay=s.min_comparisons_per_essay or d.min_comparisons_per_essay,
         max_in_flight=max(1, min(s.max_in_flight or d.max_in_flight, budget)),
         min_judge_success_rate=s.min_judge_success_rate or d.min_judge_success_rate,
         stall_timeout_s=s.stall_timeout_s or d.stall_timeout_s,
-        instructions_text=ctx.instructions, student_prompt_text=ctx.student_prompt,
-        rubric_text=ctx.rubric, seed=(cmd.seed or secrets.randbits(63)) & SEED_MASK,
+        instructions_text=ctx.instructions,
+        student_prompt_text=ctx.student_prompt,
+        rubric_text=ctx.rubric,
+        seed=(cmd.seed or secrets.randbits(63)) & SEED_MASK,
         essay_count=sum(1 for e in essays if not e.is_anchor),
-        anchor_count=sum(1 for e in essays if e.is_anchor), correlation_id=cmd.correlation_id,
-        metadata=dict(cmd.metadata))
+        anchor_count=sum(1 for e in essays if e.is_anchor),
+        correlation_id=cmd.correlation_id,
+        metadata=dict(cmd.metadata),
+    )

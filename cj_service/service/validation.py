@@ -17,11 +17,14 @@ def validate(cmd: SubmitCommand) -> None:
     _check_stopping(cmd)
     if cmd.grade_scale_id:
         scale_of(cmd.grade_scale_id)
-    for ref, name in ((cmd.student_prompt_content_id, "student_prompt_content_id"),
-                      (cmd.judge_rubric_override_content_id, "judge_rubric_override_content_id")):
+    for ref, name in (
+        (cmd.student_prompt_content_id, "student_prompt_content_id"),
+        (cmd.judge_rubric_override_content_id, "judge_rubric_override_content_id"),
+    ):
         if ref and not ids.is_content_id(ref):
-            raise invalid_argument("INVALID_CONTENT_ID", f"{name} {ref!r} is not a content id",
-                                   field=name)
+            raise invalid_argument(
+                "INVALID_CONTENT_ID", f"{name} {ref!r} is not a content id", field=name
+            )
 
 
 def _check_essays(cmd: SubmitCommand) -> None:
@@ -30,22 +33,34 @@ def _check_essays(cmd: SubmitCommand) -> None:
         if not essay.essay_id:
             raise invalid_argument("INVALID_ARGUMENT", f"{where}.essay_id is required", field=where)
         if not essay.has_source:
-            raise invalid_argument("INVALID_ARGUMENT", f"{where} needs a content_id or a text",
-                                   field=where, essay_id=essay.essay_id)
+            raise invalid_argument(
+                "INVALID_ARGUMENT",
+                f"{where} needs a content_id or a text",
+                field=where,
+                essay_id=essay.essay_id,
+            )
         if essay.content_id and not ids.is_content_id(essay.content_id):
-            raise invalid_argument("INVALID_CONTENT_ID", f"{where}.content_id is not a content id",
-                                   field=where, essay_id=essay.essay_id)
+            raise invalid_argument(
+                "INVALID_CONTENT_ID",
+                f"{where}.content_id is not a content id",
+                field=where,
+                essay_id=essay.essay_id,
+            )
         if not essay.content_id and not essay.text.strip():
-            raise invalid_argument("CONTENT_EMPTY", f"{where}.text is empty", field=where,
-                                   essay_id=essay.essay_id)
+            raise invalid_argument(
+                "CONTENT_EMPTY", f"{where}.text is empty", field=where, essay_id=essay.essay_id
+            )
     check_unique([e.essay_id for e in cmd.essays])
 
 
 def check_unique(essay_ids: list[str]) -> None:
     dupes = sorted(k for k, n in Counter(essay_ids).items() if n > 1)
     if dupes:
-        raise invalid_argument("DUPLICATE_ESSAY_ID", f"essay ids are not unique: {', '.join(dupes)}",
-                               essay_ids=",".join(dupes))
+        raise invalid_argument(
+            "DUPLICATE_ESSAY_ID",
+            f"essay ids are not unique: {', '.join(dupes)}",
+            essay_ids=",".join(dupes),
+        )
 
 
 def _check_stopping(cmd: SubmitCommand) -> None:
@@ -77,16 +92,28 @@ def check_anchor_grades(grades: list[tuple[str, str]], scale_id: str) -> None:
     if not grades:
         return
     if not scale_id:
-        raise invalid_argument("UNKNOWN_GRADE_SCALE", "inline anchors need a grade_scale_id "
-                               "(or an assignment with one)", field="grade_scale_id")
+        raise invalid_argument(
+            "UNKNOWN_GRADE_SCALE",
+            "inline anchors need a grade_scale_id (or an assignment with one)",
+            field="grade_scale_id",
+        )
     scale = scale_of(scale_id)
-    bad = [f"{essay_id}={grade}" for essay_id, grade in grades
-           if not grade_scales.is_valid_grade(scale, grade)]
+    bad = [
+        f"{essay_id}={grade}"
+        for essay_id, grade in grades
+        if not grade_scales.is_valid_grade(scale, grade)
+    ]
     if bad:
-        raise invalid_argument("INVALID_GRADE", f"grades not on scale {scale_id}: {', '.join(bad)}",
-                               grade_scale_id=scale_id)
+        raise invalid_argument(
+            "INVALID_GRADE",
+            f"grades not on scale {scale_id}: {', '.join(bad)}",
+            grade_scale_id=scale_id,
+        )
 
 
 def missing_context(what: str, missing: list[str]) -> ServiceError:
-    return failed_precondition("CONTEXT_MISSING", f"{what} not found in the content service: "
-                               f"{', '.join(missing)}", missing=",".join(missing))
+    return failed_precondition(
+        "CONTEXT_MISSING",
+        f"{what} not found in the content service: {', '.join(missing)}",
+        missing=",".join(missing),
+    )

@@ -23,9 +23,11 @@ def timestamp(value: datetime | None) -> Timestamp | None:
 
 def usage(row: Row) -> common_pb2.TokenUsage:
     return common_pb2.TokenUsage(
-        prompt_tokens=int(row.prompt_tokens or 0), completion_tokens=int(row.completion_tokens or 0),
+        prompt_tokens=int(row.prompt_tokens or 0),
+        completion_tokens=int(row.completion_tokens or 0),
         cache_read_tokens=int(row.cache_read_tokens or 0),
-        cache_write_tokens=int(row.cache_write_tokens or 0))
+        cache_write_tokens=int(row.cache_write_tokens or 0),
+    )
 
 
 def judge(row: Row) -> common_pb2.JudgeConfig:
@@ -36,10 +38,16 @@ def judge(row: Row) -> common_pb2.JudgeConfig:
 
 def progress(row: Row) -> cj_pb2.AssessmentProgress:
     return cj_pb2.AssessmentProgress(
-        comparisons_done=row.comparisons_done, comparisons_failed=row.comparisons_failed,
-        comparisons_in_flight=row.comparisons_in_flight, budget=row.budget,
-        reliability=row.reliability, ssr=row.ssr, cost_usd=row.cost_usd, usage=usage(row),
-        target_reliability=row.target_reliability)
+        comparisons_done=row.comparisons_done,
+        comparisons_failed=row.comparisons_failed,
+        comparisons_in_flight=row.comparisons_in_flight,
+        budget=row.budget,
+        reliability=row.reliability,
+        ssr=row.ssr,
+        cost_usd=row.cost_usd,
+        usage=usage(row),
+        target_reliability=row.target_reliability,
+    )
 
 
 def assessment(row: Row) -> cj_pb2.Assessment:
@@ -48,15 +56,25 @@ def assessment(row: Row) -> cj_pb2.Assessment:
     return cj_pb2.Assessment(
         assessment_id=row.id,
         state=cj_pb2.AssessmentState.Value(f"ASSESSMENT_STATE_{row.state}"),
-        completion_reason=_enum(cj_pb2.CompletionReason, "COMPLETION_REASON",
-                                row.completion_reason if completed else ""),
-        failure_reason=_enum(cj_pb2.FailureReason, "FAILURE_REASON",
-                             row.failure_reason if failed else ""),
-        detail=row.detail, progress=progress(row), assignment_id=row.assignment_id,
-        essay_count=row.essay_count, anchor_count=row.anchor_count, judge=judge(row),
-        grade_scale_id=row.grade_scale_id, created_at=timestamp(row.created_at),
-        updated_at=timestamp(row.updated_at), finished_at=timestamp(row.finished_at),
-        correlation_id=row.correlation_id, metadata=dict(row.metadata or {}))
+        completion_reason=_enum(
+            cj_pb2.CompletionReason, "COMPLETION_REASON", row.completion_reason if completed else ""
+        ),
+        failure_reason=_enum(
+            cj_pb2.FailureReason, "FAILURE_REASON", row.failure_reason if failed else ""
+        ),
+        detail=row.detail,
+        progress=progress(row),
+        assignment_id=row.assignment_id,
+        essay_count=row.essay_count,
+        anchor_count=row.anchor_count,
+        judge=judge(row),
+        grade_scale_id=row.grade_scale_id,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        finished_at=timestamp(row.finished_at),
+        correlation_id=row.correlation_id,
+        metadata=dict(row.metadata or {}),
+    )
 
 
 def _enum(enum_type, prefix: str, name: str) -> int:
@@ -65,13 +83,22 @@ def _enum(enum_type, prefix: str, name: str) -> int:
 
 def comparison(row: Row, essay_ids: dict[int, str]) -> cj_pb2.ComparisonRecord:
     record = cj_pb2.ComparisonRecord(
-        comparison_id=row.id, essay_a_id=essay_ids.get(row.idx_a, ""),
+        comparison_id=row.id,
+        essay_a_id=essay_ids.get(row.idx_a, ""),
         essay_b_id=essay_ids.get(row.idx_b, ""),
         status=cj_pb2.ComparisonStatus.Value(f"COMPARISON_STATUS_{row.status}"),
-        winner=row.winner, confidence=row.confidence, justification=row.justification,
-        provider=row.provider, model=row.model, usage=usage(row), cost_usd=row.cost_usd,
-        prompt_sha256=row.prompt_sha256, attempts=row.attempts,
-        created_at=timestamp(row.created_at), completed_at=timestamp(row.completed_at))
+        winner=row.winner,
+        confidence=row.confidence,
+        justification=row.justification,
+        provider=row.provider,
+        model=row.model,
+        usage=usage(row),
+        cost_usd=row.cost_usd,
+        prompt_sha256=row.prompt_sha256,
+        attempts=row.attempts,
+        created_at=timestamp(row.created_at),
+        completed_at=timestamp(row.completed_at),
+    )
     if row.probability_a is not None:
         record.probability_a = row.probability_a
     if row.error:

@@ -16,8 +16,10 @@ from cj_service.service import effects, finish
 from cj_service.service.deps import Deps
 from cj_service.service.model import Status, StepOutcome
 
-_STALE = text("state IN ('SUBMITTED', 'RUNNING') "
-              "AND progress_at < now() - make_interval(secs => stall_timeout_s)")
+_STALE = text(
+    "state IN ('SUBMITTED', 'RUNNING') "
+    "AND progress_at < now() - make_interval(secs => stall_timeout_s)"
+)
 
 
 async def sweep(deps: Deps) -> list[StepOutcome]:
@@ -31,8 +33,11 @@ async def sweep(deps: Deps) -> list[StepOutcome]:
 async def check_batch(deps: Deps, batch_id: str) -> StepOutcome:
     out = StepOutcome(batch_id)
     async with deps.db.transaction() as conn:
-        stmt = (batches.select().where(batches.c.id == batch_id, _STALE)
-                .with_for_update(skip_locked=True))
+        stmt = (
+            batches.select()
+            .where(batches.c.id == batch_id, _STALE)
+            .with_for_update(skip_locked=True)
+        )
         batch = (await conn.execute(stmt)).first()
         if batch is None:  # progressed meanwhile, finished, or locked by a running step
             return out
@@ -54,9 +59,11 @@ async def _end(conn, batch: Row, deps: Deps, out: StepOutcome) -> None:
         return
     never_sent = await comparison_repo.count_status(conn, batch.id, Status.SUBMITTED) == 0
     if batch.comparisons_done + batch.comparisons_failed == 0 and never_sent:
-        detail = (f"no comparison was accepted by llm_provider within {batch.stall_timeout_s:.0f}s")
+        detail = f"no comparison was accepted by llm_provider within {batch.stall_timeout_s:.0f}s"
         await finish.fail(conn, batch, "SUBMISSION_FAILED", detail, deps, out)
         return
-    detail = (f"no progress within {batch.stall_timeout_s:.0f}s with {batch.comparisons_done} "
-              "verdicts, too few to finalize")
+    detail = (
+        f"no progress within {batch.stall_timeout_s:.0f}s with {batch.comparisons_done} "
+        "verdicts, too few to finalize"
+    )
     await finish.fail(conn, batch, "STALLED", detail, deps, out)

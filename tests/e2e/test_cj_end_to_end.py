@@ -33,33 +33,64 @@ from tests.fixtures import unique_name, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 QUALITY_SD = 1.5
-TOPICS = ("rivers", "cities", "winter", "music", "friendship", "science", "travel", "books",
-          "sport", "history")
+TOPICS = (
+    "rivers",
+    "cities",
+    "winter",
+    "music",
+    "friendship",
+    "science",
+    "travel",
+    "books",
+    "sport",
+    "history",
+)
 
 
 def essay_text(i: int) -> str:
     topic = TOPICS[i % len(TOPICS)]
-    return (f"Essay {i}: on {topic}. " + f"The writer reflects on {topic} in paragraph {i}. " * 4)
+    return f"Essay {i}: on {topic}. " + f"The writer reflects on {topic} in paragraph {i}. " * 4
 
 
 @pytest.fixture
 async def mesh(database_url, fresh_database, nats_url):
     ns = Namespace(unique_name("e2e"))
     stops = []
-    content = await content_bootstrap.start(ContentConfig(
-        database_url=database_url, grpc_port=0, metrics_port=0, shutdown_grace_s=0.2))
+    content = await content_bootstrap.start(
+        ContentConfig(database_url=database_url, grpc_port=0, metrics_port=0, shutdown_grace_s=0.2)
+    )
     stops.append(lambda: content.stop(grace=0))
-    llm_base = LLMConfig.from_env({"NATS_URL": nats_url, "NATS_NAMESPACE": ns.prefix,
-                                   "LLM_PROVIDER_GRPC_PORT": "0", "LLM_PROVIDER_METRICS_PORT": "0"})
-    llm = await llm_bootstrap.start(dataclasses.replace(
-        llm_base, simulated=JudgeParams(quality_sd=QUALITY_SD, position_bias=0.3,
-                                        lapse_rate=0.02, noise_sd=0.3), simulated_seed=11))
+    llm_base = LLMConfig.from_env(
+        {
+            "NATS_URL": nats_url,
+            "NATS_NAMESPACE": ns.prefix,
+            "LLM_PROVIDER_GRPC_PORT": "0",
+            "LLM_PROVIDER_METRICS_PORT": "0",
+        }
+    )
+    llm = await llm_bootstrap.start(
+        dataclasses.replace(
+            llm_base,
+            simulated=JudgeParams(
+                quality_sd=QUALITY_SD, position_bias=0.3, lapse_rate=0.02, noise_sd=0.3
+            ),
+            simulated_seed=11,
+        )
+    )
     stops.append(lambda: llm.stop(grace=0))
-    cj = await cj_bootstrap.start(CJConfig(
-        database_url=fresh_database(), nats_url=nats_url, nats_namespace=ns.prefix, grpc_port=0,
-        metrics_port=0, content_addr=content.address,
-        llm_provider_addr=f"127.0.0.1:{llm.grpc_port}", instance_id=unique_name("cj"),
-        pipeline=dataclasses.replace(PipelineSettings(), bootstrap_rounds=50)))
+    cj = await cj_bootstrap.start(
+        CJConfig(
+            database_url=fresh_database(),
+            nats_url=nats_url,
+            nats_namespace=ns.prefix,
+            grpc_port=0,
+            metrics_port=0,
+            content_addr=content.address,
+            llm_provider_addr=f"127.0.0.1:{llm.grpc_port}",
+            instance_id=unique_name("cj"),
+            pipeline=dataclasses.replace(PipelineSettings(), bootstrap_rounds=50),
+        )
+    )
     stops.append(lambda: cj.stop(grace=0))
     yield ns, content, cj
     for stop in reversed(stops):
@@ -68,10 +99,11 @@ async def mesh(database_url, fresh_database, nats_url):
 
 async def _events(nc, ns: Namespace) -> list[tuple[str, object]]:
     js = nc.jetstream()
-    sub = await js.pull_subscribe(ns.subject(subjects.CJ_EVENTS_ALL),
-                                  stream=ns.name("HULEEDU_CJ_EVENTS"),
-                                  config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL,
-                                                        ack_policy=AckPolicy.NONE))
+    sub = await js.pull_subscribe(
+        ns.subject(subjects.CJ_EVENTS_ALL),
+        stream=ns.name("HULEEDU_CJ_EVENTS"),
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+    )
     found = []
     try:
         while True:
@@ -84,38 +116,61 @@ async def _events(nc, ns: Namespace) -> list[tuple[str, object]]:
 
 
 async def test_a_30_essay_batch_ranks_by_the_simulated_truth_and_publishes_each_event_once(
-        mesh, nats_url):
+    mesh, nats_url
+):
     ns, content, cj = mesh
     texts = [essay_text(i) for i in range(30)]
-    async with grpc.aio.insecure_channel(content.address) as content_ch, \
-            grpc.aio.insecure_channel(cj.address) as cj_ch:
+    async with (
+        grpc.aio.insecure_channel(content.address) as content_ch,
+        grpc.aio.insecure_channel(cj.address) as cj_ch,
+    ):
         content_stub = content_service_pb2_grpc.ContentServiceStub(content_ch)
-        ids = [(await content_stub.PutContent(content_pb2.PutContentRequest(
-            request_id=unique_name("put"), content=t.encode()))).metadata.content_id for t in texts]
+        ids = [
+            (
+                await content_stub.PutContent(
+                    content_pb2.PutContentRequest(request_id=unique_name("put"), content=t.encode())
+                )
+            ).metadata.content_id
+            for t in texts
+        ]
         stub = cj_service_pb2_grpc.CJAssessmentServiceStub(cj_ch)
-        submitted = await stub.SubmitAssessment(cj_pb2.SubmitAssessmentRequest(
-            request_id=unique_name("e2e"), correlation_id="e2e-corr",
-            essays=[cj_pb2.EssayInput(essay_id=f"s{i:02d}", content_id=cid,
-                                      display_name=f"student{i}.txt") for i, cid in enumerate(ids)],
-            judge=common_pb2.JudgeConfig(provider="simulated", model="simulated-judge"),
-            instructions_text="Rank the essays by overall quality.",
-            stopping=cj_pb2.StoppingOptions(budget=360, target_reliability=0.95,
-                                            max_in_flight=40)))
+        submitted = await stub.SubmitAssessment(
+            cj_pb2.SubmitAssessmentRequest(
+                request_id=unique_name("e2e"),
+                correlation_id="e2e-corr",
+                essays=[
+                    cj_pb2.EssayInput(
+                        essay_id=f"s{i:02d}", content_id=cid, display_name=f"student{i}.txt"
+                    )
+                    for i, cid in enumerate(ids)
+                ],
+                judge=common_pb2.JudgeConfig(provider="simulated", model="simulated-judge"),
+                instructions_text="Rank the essays by overall quality.",
+                stopping=cj_pb2.StoppingOptions(
+                    budget=360, target_reliability=0.95, max_in_flight=40
+                ),
+            )
+        )
         batch_id = submitted.assessment.assessment_id
 
         async def finished():
-            a = (await stub.GetAssessment(cj_pb2.GetAssessmentRequest(assessment_id=batch_id))).assessment
+            a = (
+                await stub.GetAssessment(cj_pb2.GetAssessmentRequest(assessment_id=batch_id))
+            ).assessment
             return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
 
         done = await wait_until(finished, timeout=120, interval=0.25, message="batch completed")
         assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED, done.detail
         results = await stub.GetAssessmentResults(
-            cj_pb2.GetAssessmentResultsRequest(assessment_id=batch_id))
+            cj_pb2.GetAssessmentResultsRequest(assessment_id=batch_id)
+        )
     truth = {f"s{i:02d}": latent_quality(t, quality_sd=QUALITY_SD) for i, t in enumerate(texts)}
     scores = {e.essay_id: e.score for e in results.essays}
     rho = spearmanr([truth[k] for k in sorted(truth)], [scores[k] for k in sorted(truth)])[0]
-    print(f"e2e: reason={done.completion_reason} done={done.progress.comparisons_done} "
-          f"rel={done.progress.reliability:.3f} rho={rho:.3f} beta={results.fit.position_bias:.2f}")
+    print(
+        f"e2e: reason={done.completion_reason} done={done.progress.comparisons_done} "
+        f"rel={done.progress.reliability:.3f} rho={rho:.3f} beta={results.fit.position_bias:.2f}"
+    )
     assert rho >= 0.9, f"Spearman {rho:.3f}"
     assert results.fit.position_bias == pytest.approx(0.3, abs=0.35)
     nc = await nats.connect(nats_url)
@@ -125,17 +180,24 @@ async def test_a_30_essay_batch_ranks_by_the_simulated_truth_and_publishes_each_
     finally:
         await nc.close()
     counts = Counter(subject for subject, _ in events)
-    assert counts == {ns.subject(subjects.CJ_ASSESSMENT_COMPLETED): 1,
-                      ns.subject(subjects.CJ_ASSESSMENT_RESULT): 1,
-                      ns.subject(subjects.CJ_RESOURCE_CONSUMPTION): 1}
+    assert counts == {
+        ns.subject(subjects.CJ_ASSESSMENT_COMPLETED): 1,
+        ns.subject(subjects.CJ_ASSESSMENT_RESULT): 1,
+        ns.subject(subjects.CJ_RESOURCE_CONSUMPTION): 1,
+    }
     by_subject = dict(events)
     completed = by_subject[ns.subject(subjects.CJ_ASSESSMENT_COMPLETED)]
     assert completed.assessment_id == batch_id and completed.correlation_id == "e2e-corr"
     consumption = by_subject[ns.subject(subjects.CJ_RESOURCE_CONSUMPTION)]
-    assert consumption.comparisons_made == done.progress.comparisons_done + done.progress.comparisons_failed
+    assert (
+        consumption.comparisons_made
+        == done.progress.comparisons_done + done.progress.comparisons_failed
+    )
 
 
 def _counted(app) -> float:
     registry = app.deps.metrics.registry
-    return sum(registry.get_sample_value("huleedu_cj_outbox_published_total", {"kind": k}) or 0
-               for k in ("completed", "result", "consumption"))
+    return sum(
+        registry.get_sample_value("huleedu_cj_outbox_published_total", {"kind": k}) or 0
+        for k in ("completed", "result", "consumption")
+    )

@@ -7,6 +7,7 @@ lock serialises concurrent upgrades, so several replicas may start at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 
 from alembic import context
@@ -22,17 +23,17 @@ MIGRATION_LOCK_KEY = 0x636A5F6D69677261  # "cj_migra": one key for every cj repl
 
 def _target_metadata() -> list:
     found = [metadata]
-    try:  # the admin tables live in their own module, with their own MetaData
+    # the admin tables live in their own module, with their own MetaData
+    with contextlib.suppress(ImportError, AttributeError):
         found.append(importlib.import_module("cj_service.adapters.admin_tables").metadata)
-    except (ImportError, AttributeError):
-        pass
     return found
 
 
 def _run(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
-    context.configure(connection=connection, target_metadata=_target_metadata(),
-                      transaction_per_migration=False)
+    context.configure(
+        connection=connection, target_metadata=_target_metadata(), transaction_per_migration=False
+    )
     with context.begin_transaction():
         context.run_migrations()
 

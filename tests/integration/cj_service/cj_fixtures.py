@@ -9,6 +9,7 @@ Import into a test module with ``from tests.integration.cj_service.cj_fixtures i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,19 +54,27 @@ class RecordingProvider(llm_service_pb2_grpc.LLMProviderServiceServicer):
         outcomes = []
         for r in request.requests:
             if r.request_id in self.reject:
-                outcomes.append(llm_pb2.SubmissionOutcome(
-                    request_id=r.request_id, rejection_reason=self.reject[r.request_id],
-                    rejection_message="refused by test"))
+                outcomes.append(
+                    llm_pb2.SubmissionOutcome(
+                        request_id=r.request_id,
+                        rejection_reason=self.reject[r.request_id],
+                        rejection_message="refused by test",
+                    )
+                )
                 continue
             duplicate = r.request_id in self.requests
             self.requests.setdefault(r.request_id, r)
-            outcomes.append(llm_pb2.SubmissionOutcome(request_id=r.request_id, accepted=True,
-                                                      duplicate=duplicate))
+            outcomes.append(
+                llm_pb2.SubmissionOutcome(
+                    request_id=r.request_id, accepted=True, duplicate=duplicate
+                )
+            )
         return llm_pb2.SubmitComparisonsResponse(outcomes=outcomes)
 
     async def ListModels(self, request, context):
         return llm_pb2.ListModelsResponse(
-            models=[llm_pb2.ModelInfo(provider=p, model_id=m) for p, m in MODELS])
+            models=[llm_pb2.ModelInfo(provider=p, model_id=m) for p, m in MODELS]
+        )
 
 
 @dataclass
@@ -97,20 +106,26 @@ class CJ:
 
     async def get(self, assessment_id: str) -> cj_pb2.Assessment:
         response = await self.stub.GetAssessment(
-            cj_pb2.GetAssessmentRequest(assessment_id=assessment_id), timeout=10)
+            cj_pb2.GetAssessmentRequest(assessment_id=assessment_id), timeout=10
+        )
         return response.assessment
 
     async def put_text(self, text: str) -> str:
-        response = await self.content_stub.PutContent(content_pb2.PutContentRequest(
-            request_id=unique_name("put"), content=text.encode()), timeout=10)
+        response = await self.content_stub.PutContent(
+            content_pb2.PutContentRequest(request_id=unique_name("put"), content=text.encode()),
+            timeout=10,
+        )
         return response.metadata.content_id
 
     def requests_of(self, batch_id: str) -> list[llm_pb2.ComparisonRequest]:
         return [r for r in self.provider.requests.values() if r.metadata["batch_id"] == batch_id]
 
     async def wait_requests(self, batch_id: str, n: int, *, timeout: float = 10) -> list:
-        await wait_until(lambda: len(self.requests_of(batch_id)) >= n, timeout=timeout,
-                         message=f"{n} requests of {batch_id}")
+        await wait_until(
+            lambda: len(self.requests_of(batch_id)) >= n,
+            timeout=timeout,
+            message=f"{n} requests of {batch_id}",
+        )
         return self.requests_of(batch_id)
 
     async def publish(self, result: llm_pb2.ComparisonResult, *, msg_id: str | None = None) -> None:
@@ -118,8 +133,11 @@ class CJ:
         subject = self.ns.subject(subjects.results_subject(subjects.CJ_RESULTS_KEY))
         await self.js.publish(subject, payload, headers=hdrs)
 
-    async def answer(self, requests: Iterable[llm_pb2.ComparisonRequest],
-                     winner: Callable[[llm_pb2.ComparisonRequest], int] = lambda r: 1) -> int:
+    async def answer(
+        self,
+        requests: Iterable[llm_pb2.ComparisonRequest],
+        winner: Callable[[llm_pb2.ComparisonRequest], int] = lambda r: 1,
+    ) -> int:
         n = 0
         for r in requests:
             if r.request_id not in self.answered:
@@ -132,8 +150,10 @@ class CJ:
         """Every event on the namespace's CJ subjects so far, decoded: (subject, message)."""
         stream = self.ns.name("HULEEDU_CJ_EVENTS")
         sub = await self.js.pull_subscribe(
-            self.ns.subject(subjects.CJ_EVENTS_ALL), stream=stream,
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE))
+            self.ns.subject(subjects.CJ_EVENTS_ALL),
+            stream=stream,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE),
+        )
         found = []
         try:
             while True:
@@ -150,30 +170,41 @@ def text_essay(essay_id: str, text: str, **kwargs: Any) -> cj_pb2.EssayInput:
     return cj_pb2.EssayInput(essay_id=essay_id, text=text, **kwargs)
 
 
-def verdict(request_id: str, winner: int = 1, *, cost: float = 0.001,
-            probability_a: float | None = None) -> llm_pb2.ComparisonResult:
+def verdict(
+    request_id: str, winner: int = 1, *, cost: float = 0.001, probability_a: float | None = None
+) -> llm_pb2.ComparisonResult:
     v = llm_pb2.ComparisonVerdict(winner=winner, confidence=3, justification="because")
     if probability_a is not None:
         v.probability_a = probability_a
     return llm_pb2.ComparisonResult(
-        request_id=request_id, verdict=v, provider="simulated", model="sim-judge",
-        cost_usd=cost, attempts=1,
-        usage=common_pb2.TokenUsage(prompt_tokens=100, completion_tokens=10))
+        request_id=request_id,
+        verdict=v,
+        provider="simulated",
+        model="sim-judge",
+        cost_usd=cost,
+        attempts=1,
+        usage=common_pb2.TokenUsage(prompt_tokens=100, completion_tokens=10),
+    )
 
 
 def error_result(request_id: str, *, retryable: bool = True) -> llm_pb2.ComparisonResult:
     return llm_pb2.ComparisonResult(
-        request_id=request_id, provider="simulated", model="sim-judge", attempts=5,
-        error=llm_pb2.ComparisonError(reason=llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_ERROR,
-                                      message="500 from provider", retryable=retryable))
+        request_id=request_id,
+        provider="simulated",
+        model="sim-judge",
+        attempts=5,
+        error=llm_pb2.ComparisonError(
+            reason=llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_ERROR,
+            message="500 from provider",
+            retryable=retryable,
+        ),
+    )
 
 
 async def _delete_streams(js: Any, ns: Namespace) -> None:
     for name in ("HULEEDU_LLM_RESULTS", "HULEEDU_CJ_EVENTS"):
-        try:
+        with contextlib.suppress(Exception):  # already gone: nothing to clean
             await js.delete_stream(ns.name(name))
-        except Exception:  # already gone: nothing to clean
-            pass
 
 
 @pytest.fixture(scope="session")
@@ -183,30 +214,50 @@ def content_db(database_url: str) -> str:
 
 
 @pytest.fixture
-async def start_cj(content_db: str, fresh_database: Callable[[], str], nats_url: str,
-                   grpc_server: Callable[..., Any]) -> AsyncIterator[Callable[..., Any]]:
+async def start_cj(
+    content_db: str,
+    fresh_database: Callable[[], str],
+    nats_url: str,
+    grpc_server: Callable[..., Any],
+) -> AsyncIterator[Callable[..., Any]]:
     """``cj = await start_cj(defaults=..., pipeline=...)``: a fresh service per call."""
     cleanups: list[Callable[[], Any]] = []
-    content = await content_bootstrap.start(ContentConfig(
-        database_url=content_db, grpc_port=0, metrics_port=0, shutdown_grace_s=0.2))
+    content = await content_bootstrap.start(
+        ContentConfig(database_url=content_db, grpc_port=0, metrics_port=0, shutdown_grace_s=0.2)
+    )
     cleanups.append(lambda: content.stop(grace=0))
 
-    async def start(*, defaults: BatchDefaults | None = None,
-                    pipeline: PipelineSettings | None = None, env: dict | None = None,
-                    replica_of: CJ | None = None) -> CJ:
+    async def start(
+        *,
+        defaults: BatchDefaults | None = None,
+        pipeline: PipelineSettings | None = None,
+        env: dict | None = None,
+        replica_of: CJ | None = None,
+    ) -> CJ:
         """A new service; `replica_of` shares that one's database, namespace and provider."""
         provider = replica_of.provider if replica_of else RecordingProvider()
-        llm_addr = (replica_of.app.config.llm_provider_addr if replica_of else await grpc_server(
-            (llm_service_pb2_grpc.add_LLMProviderServiceServicer_to_server, provider)))
+        llm_addr = (
+            replica_of.app.config.llm_provider_addr
+            if replica_of
+            else await grpc_server(
+                (llm_service_pb2_grpc.add_LLMProviderServiceServicer_to_server, provider)
+            )
+        )
         ns = replica_of.ns if replica_of else Namespace(unique_name("cj"))
         database = replica_of.app.config.database_url if replica_of else fresh_database()
         config = Config(
-            database_url=database, nats_url=nats_url, nats_namespace=ns.prefix,
-            grpc_port=0, metrics_port=0, content_addr=content.address,
-            llm_provider_addr=llm_addr, instance_id=unique_name("cj"),
+            database_url=database,
+            nats_url=nats_url,
+            nats_namespace=ns.prefix,
+            grpc_port=0,
+            metrics_port=0,
+            content_addr=content.address,
+            llm_provider_addr=llm_addr,
+            instance_id=unique_name("cj"),
             defaults=defaults or BatchDefaults(),
             pipeline=pipeline or dataclasses.replace(PipelineSettings(), bootstrap_rounds=20),
-            env=env or {})
+            env=env or {},
+        )
         app = await bootstrap.start(config)
         cleanups.append(lambda: app.stop(grace=0))
         nc = await nats.connect(nats_url)
@@ -217,8 +268,15 @@ async def start_cj(content_db: str, fresh_database: Callable[[], str], nats_url:
         cleanups.append(channel.close)
         content_ch = channels.insecure_channel(content.address, [channels.CONTENT_SERVICE])
         cleanups.append(content_ch.close)
-        return CJ(app, provider, ns, nc, nc.jetstream(),
-                  content_service_pb2_grpc.ContentServiceStub(content_ch), channel)
+        return CJ(
+            app,
+            provider,
+            ns,
+            nc,
+            nc.jetstream(),
+            content_service_pb2_grpc.ContentServiceStub(content_ch),
+            channel,
+        )
 
     yield start
     for cleanup in reversed(cleanups):

@@ -25,7 +25,9 @@ def better_wins(request) -> int:
     return 1 if quality(p.essay_a_text) > quality(p.essay_b_text) else 2
 
 
-async def run_to_end(cj, batch_id: str, winner=better_wins, *, timeout: float = 60) -> cj_pb2.Assessment:
+async def run_to_end(
+    cj, batch_id: str, winner=better_wins, *, timeout: float = 60
+) -> cj_pb2.Assessment:
     async def finished():
         await cj.answer(cj.requests_of(batch_id), winner)
         a = await cj.get(batch_id)
@@ -36,13 +38,19 @@ async def run_to_end(cj, batch_id: str, winner=better_wins, *, timeout: float = 
 
 async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_once(cj):
     essays = [text_essay(f"e{i}", f"Essay {i} about rivers. " * (i + 2)) for i in range(8)]
-    a = (await cj.submit(essays, correlation_id="corr-7",
-                         stopping=cj_pb2.StoppingOptions(budget=40, max_in_flight=6))).assessment
+    a = (
+        await cj.submit(
+            essays,
+            correlation_id="corr-7",
+            stopping=cj_pb2.StoppingOptions(budget=40, max_in_flight=6),
+        )
+    ).assessment
     done = await run_to_end(cj, a.assessment_id)
     assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
     assert done.progress.comparisons_done >= 8 and done.progress.comparisons_in_flight == 0
     results = await cj.stub.GetAssessmentResults(
-        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id))
+        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id)
+    )
     truth = sorted(essays, key=lambda e: -quality(e.text))
     assert [e.essay_id for e in results.essays] == [e.essay_id for e in truth]
     assert [e.rank for e in results.essays] == list(range(1, 9))
@@ -56,8 +64,10 @@ async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_
         by_subject.setdefault(subject, []).append(message)
     ns = cj.ns.subject
     assert {s: len(v) for s, v in by_subject.items()} == {
-        ns(subjects.CJ_ASSESSMENT_COMPLETED): 1, ns(subjects.CJ_ASSESSMENT_RESULT): 1,
-        ns(subjects.CJ_RESOURCE_CONSUMPTION): 1}
+        ns(subjects.CJ_ASSESSMENT_COMPLETED): 1,
+        ns(subjects.CJ_ASSESSMENT_RESULT): 1,
+        ns(subjects.CJ_RESOURCE_CONSUMPTION): 1,
+    }
     completed = by_subject[ns(subjects.CJ_ASSESSMENT_COMPLETED)][0]
     assert completed.assessment_id == a.assessment_id and completed.correlation_id == "corr-7"
     rich = by_subject[ns(subjects.CJ_ASSESSMENT_RESULT)][0]
@@ -69,15 +79,19 @@ async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_
 
 
 def _published(cj) -> float:
-    return sum(cj.metrics.registry.get_sample_value(
-        "huleedu_cj_outbox_published_total", {"kind": k}) or 0.0
-        for k in ("completed", "result", "consumption", "failed"))
+    return sum(
+        cj.metrics.registry.get_sample_value("huleedu_cj_outbox_published_total", {"kind": k})
+        or 0.0
+        for k in ("completed", "result", "consumption", "failed")
+    )
 
 
 async def test_inline_anchors_of_two_grades_give_every_essay_grade_probabilities(cj):
     essays = [text_essay(f"s{i}", f"Student essay {i}. " * (i + 3)) for i in range(6)]
-    essays += [text_essay("low", "A weak anchor. " * 3, anchor_grade="E"),
-               text_essay("high", "A strong anchor. " * 9, anchor_grade="A")]
+    essays += [
+        text_essay("low", "A weak anchor. " * 3, anchor_grade="E"),
+        text_essay("high", "A strong anchor. " * 9, anchor_grade="A"),
+    ]
 
     def anchors_agree(request) -> int:
         a, b = request.prompt.essay_a_text, request.prompt.essay_b_text
@@ -86,13 +100,19 @@ async def test_inline_anchors_of_two_grades_give_every_essay_grade_probabilities
         qb = next((v for k, v in rank.items() if b.startswith(k)), quality(b))
         return 1 if qa > qb else 2
 
-    a = (await cj.submit(essays, grade_scale_id="swedish_8_anchor",
-                         stopping=cj_pb2.StoppingOptions(budget=40))).assessment
+    a = (
+        await cj.submit(
+            essays, grade_scale_id="swedish_8_anchor", stopping=cj_pb2.StoppingOptions(budget=40)
+        )
+    ).assessment
     assert a.anchor_count == 2 and a.essay_count == 6
     await run_to_end(cj, a.assessment_id, anchors_agree)
     results = await cj.stub.GetAssessmentResults(
-        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id))
-    assert results.calibration.available and results.calibration.grade_scale_id == "swedish_8_anchor"
+        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id)
+    )
+    assert (
+        results.calibration.available and results.calibration.grade_scale_id == "swedish_8_anchor"
+    )
     assert len(results.calibration.boundaries) == 7
     for e in results.essays:
         assert e.grade and sum(p.probability for p in e.grade_probabilities) == pytest.approx(1.0)
@@ -107,7 +127,8 @@ async def test_a_batch_without_two_anchor_grades_reports_no_projection(cj):
     a = (await cj.submit(4, stopping=cj_pb2.StoppingOptions(budget=6))).assessment
     await run_to_end(cj, a.assessment_id)
     results = await cj.stub.GetAssessmentResults(
-        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id))
+        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id)
+    )
     assert not results.calibration.available and results.calibration.reason
     assert all(not e.grade for e in results.essays)
 
@@ -115,8 +136,11 @@ async def test_a_batch_without_two_anchor_grades_reports_no_projection(cj):
 async def test_a_judge_that_mostly_fails_fails_the_batch_once(start_cj):
     import dataclasses
 
-    cj = await start_cj(pipeline=dataclasses.replace(PipelineSettings(), bootstrap_rounds=0,
-                                                     min_results_for_failure_rate=4))
+    cj = await start_cj(
+        pipeline=dataclasses.replace(
+            PipelineSettings(), bootstrap_rounds=0, min_results_for_failure_rate=4
+        )
+    )
     from tests.integration.cj_service.cj_fixtures import error_result
 
     a = (await cj.submit(4, stopping=cj_pb2.StoppingOptions(budget=20, max_in_flight=4))).assessment
@@ -134,7 +158,9 @@ async def test_a_judge_that_mostly_fails_fails_the_batch_once(start_cj):
     await wait_until(lambda: _published(cj) >= 2, message="outbox relayed")
     events = await cj.events()
     assert sorted(s.rsplit(".", 2)[-2] + "." + s.rsplit(".", 1)[-1] for s, _ in events) == [
-        "assessment.failed", "resource.consumption"]
+        "assessment.failed",
+        "resource.consumption",
+    ]
 
 
 async def _state(cj, batch_id: str, state: int):

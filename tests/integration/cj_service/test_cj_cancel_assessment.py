@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 async def cancel(cj, batch_id: str, **kwargs) -> cj_pb2.Assessment:
     response = await cj.stub.CancelAssessment(
-        cj_pb2.CancelAssessmentRequest(assessment_id=batch_id, **kwargs), timeout=10)
+        cj_pb2.CancelAssessmentRequest(assessment_id=batch_id, **kwargs), timeout=10
+    )
     return response.assessment
 
 
@@ -28,8 +29,17 @@ async def test_a_running_batch_is_cancelled_and_its_late_results_are_ignored(cj)
     assert cancelled.detail == "teacher changed mind"
     assert cancelled.progress.comparisons_in_flight == 0 and cancelled.HasField("finished_at")
     await cj.publish(verdict(requests[0].request_id))
-    await wait_until(lambda: (cj.metrics.registry.get_sample_value(
-        "huleedu_cj_comparisons_total", {"outcome": "late"}) or 0) == 1)
+    await wait_until(
+        lambda: (
+            (
+                cj.metrics.registry.get_sample_value(
+                    "huleedu_cj_comparisons_total", {"outcome": "late"}
+                )
+                or 0
+            )
+            == 1
+        )
+    )
     assert (await cj.get(a.assessment_id)).progress.comparisons_done == 0
 
 

@@ -15,8 +15,9 @@ from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.integration
-QUICK_RECOVERY = dataclasses.replace(PipelineSettings(), recovery_interval_s=0.2,
-                                     pending_grace_s=0.1, bootstrap_rounds=0)
+QUICK_RECOVERY = dataclasses.replace(
+    PipelineSettings(), recovery_interval_s=0.2, pending_grace_s=0.1, bootstrap_rounds=0
+)
 
 
 async def test_comparisons_persisted_during_an_outage_are_sent_when_llm_provider_returns(start_cj):
@@ -31,14 +32,16 @@ async def test_comparisons_persisted_during_an_outage_are_sent_when_llm_provider
     requests = await cj.wait_requests(a.assessment_id, planned)
     assert planned >= 2 and len({r.request_id for r in requests}) == planned
     records = await cj.stub.ListAssessmentComparisons(
-        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id))
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
     await wait_until(lambda: _all_submitted(cj, a.assessment_id))
     assert {c.comparison_id for c in records.comparisons} == {r.request_id for r in requests}
 
 
 async def _all_submitted(cj, batch_id: str) -> bool:
     records = await cj.stub.ListAssessmentComparisons(
-        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=batch_id))
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=batch_id)
+    )
     return all(c.status == cj_pb2.COMPARISON_STATUS_SUBMITTED for c in records.comparisons)
 
 
@@ -48,8 +51,11 @@ async def test_resending_an_accepted_comparison_is_a_duplicate_not_a_new_request
     await cj.wait_requests(a.assessment_id, 2)
     # A crash between acceptance and marking SUBMITTED leaves the rows PENDING:
     async with cj.app.deps.db.transaction() as conn:
-        await conn.execute(update(comparisons).where(comparisons.c.batch_id == a.assessment_id)
-                           .values(status="PENDING"))
+        await conn.execute(
+            update(comparisons)
+            .where(comparisons.c.batch_id == a.assessment_id)
+            .values(status="PENDING")
+        )
     await dispatch.send_pending(cj.app.deps, a.assessment_id)
     assert len(cj.requests_of(a.assessment_id)) == 2
     assert await _all_submitted(cj, a.assessment_id)
@@ -60,7 +66,8 @@ async def test_a_request_llm_provider_rejects_becomes_a_failed_comparison(start_
     cj.provider.unavailable = True
     a = (await cj.submit(3, stopping=cj_pb2.StoppingOptions(budget=2, max_in_flight=1))).assessment
     records = await cj.stub.ListAssessmentComparisons(
-        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id))
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
     first = records.comparisons[0].comparison_id
     cj.provider.reject[first] = "CONTEXT_TOO_LONG"
     cj.provider.unavailable = False
@@ -71,7 +78,8 @@ async def test_a_request_llm_provider_rejects_becomes_a_failed_comparison(start_
 
     await wait_until(failed_once, message="rejection applied and a new pair planned")
     records = await cj.stub.ListAssessmentComparisons(
-        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id))
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
     rejected = next(c for c in records.comparisons if c.comparison_id == first)
     assert rejected.status == cj_pb2.COMPARISON_STATUS_FAILED
     assert "CONTEXT_TOO_LONG" in rejected.error.message and not rejected.error.retryable

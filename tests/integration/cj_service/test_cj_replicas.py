@@ -19,8 +19,13 @@ from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
 from tests.integration.cj_service.cj_fixtures import verdict
 
 pytestmark = pytest.mark.integration
-BUSY = dataclasses.replace(PipelineSettings(), bootstrap_rounds=10, fetch_batch=16,
-                           watchdog_interval_s=0.5, recovery_interval_s=0.5)
+BUSY = dataclasses.replace(
+    PipelineSettings(),
+    bootstrap_rounds=10,
+    fetch_batch=16,
+    watchdog_interval_s=0.5,
+    recovery_interval_s=0.5,
+)
 
 
 def total(replicas, name: str, **labels: str) -> float:
@@ -31,9 +36,17 @@ async def test_two_replicas_finish_each_batch_once_with_exact_counts(start_cj):
     first = await start_cj(pipeline=BUSY)
     second = await start_cj(pipeline=BUSY, replica_of=first)
     replicas = (first, second)
-    batches = [(await r.submit(12, stopping=cj_pb2.StoppingOptions(
-        budget=60, max_in_flight=12, target_reliability=0.999))).assessment.assessment_id
-        for r in replicas]
+    batches = [
+        (
+            await r.submit(
+                12,
+                stopping=cj_pb2.StoppingOptions(
+                    budget=60, max_in_flight=12, target_reliability=0.999
+                ),
+            )
+        ).assessment.assessment_id
+        for r in replicas
+    ]
     answered: set[str] = set()
 
     async def all_finished():
@@ -52,15 +65,29 @@ async def test_two_replicas_finish_each_batch_once_with_exact_counts(start_cj):
     judged = total(replicas, "huleedu_cj_comparisons_total", outcome="judged")
     assert judged == 120
     assert total(replicas, "huleedu_cj_comparisons_total", outcome="duplicate") + total(
-        replicas, "huleedu_cj_comparisons_total", outcome="late") == len(answered)
+        replicas, "huleedu_cj_comparisons_total", outcome="late"
+    ) == len(answered)
     assert all(total([r], "huleedu_cj_comparisons_total", outcome="judged") > 0 for r in replicas)
-    await wait_until(lambda: sum(total(replicas, "huleedu_cj_outbox_published_total", kind=k)
-                                 for k in ("completed", "result", "consumption")) >= 6)
+    await wait_until(
+        lambda: (
+            sum(
+                total(replicas, "huleedu_cj_outbox_published_total", kind=k)
+                for k in ("completed", "result", "consumption")
+            )
+            >= 6
+        )
+    )
     events = await first.events()
-    per_batch = Counter((s, getattr(m, "assessment_id", "") or m.assessment.assessment_id)
-                        for s, m in events)
+    per_batch = Counter(
+        (s, getattr(m, "assessment_id", "") or m.assessment.assessment_id) for s, m in events
+    )
     assert sorted(per_batch.values()) == [1] * 6
     assert len(events) == 6
-    assert {s for s, _ in events} == {first.ns.subject(x) for x in (
-        subjects.CJ_ASSESSMENT_COMPLETED, subjects.CJ_ASSESSMENT_RESULT,
-        subjects.CJ_RESOURCE_CONSUMPTION)}
+    assert {s for s, _ in events} == {
+        first.ns.subject(x)
+        for x in (
+            subjects.CJ_ASSESSMENT_COMPLETED,
+            subjects.CJ_ASSESSMENT_RESULT,
+            subjects.CJ_RESOURCE_CONSUMPTION,
+        )
+    }

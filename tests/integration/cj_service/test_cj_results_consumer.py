@@ -49,12 +49,17 @@ async def test_a_redelivered_result_is_not_counted_twice(cj):
 
 async def test_an_undecodable_message_is_terminated_and_counted(cj):
     subject = cj.ns.subject(subjects.results_subject(subjects.CJ_RESULTS_KEY))
-    await cj.js.publish(subject, b"\xff\xfe not protobuf", headers={
-        "Nats-Msg-Id": "junk-1", "huleedu-schema": "huleedu.llm.v1.ComparisonResult"})
-    await cj.js.publish(subject, b"", headers={"Nats-Msg-Id": "junk-2",
-                                               "huleedu-schema": "huleedu.llm.v1.Nonsense"})
-    await wait_until(lambda: sample(cj, "huleedu_cj_result_messages_total",
-                                    outcome="undecodable") == 2)
+    await cj.js.publish(
+        subject,
+        b"\xff\xfe not protobuf",
+        headers={"Nats-Msg-Id": "junk-1", "huleedu-schema": "huleedu.llm.v1.ComparisonResult"},
+    )
+    await cj.js.publish(
+        subject, b"", headers={"Nats-Msg-Id": "junk-2", "huleedu-schema": "huleedu.llm.v1.Nonsense"}
+    )
+    await wait_until(
+        lambda: sample(cj, "huleedu_cj_result_messages_total", outcome="undecodable") == 2
+    )
     info = await cj.js.consumer_info(cj.ns.name("HULEEDU_LLM_RESULTS"), "cj-results")
     await wait_until(lambda: info.num_ack_pending == 0)
 
@@ -66,26 +71,44 @@ async def test_a_result_for_an_unknown_comparison_is_acked_and_counted(cj):
     assert list(listed.assessments) == []
 
 
-async def test_a_thousand_results_in_random_order_with_30_percent_duplicates_count_exactly(start_cj):
+async def test_a_thousand_results_in_random_order_with_30_percent_duplicates_count_exactly(
+    start_cj,
+):
     cj = await start_cj()
-    a = (await cj.submit(100, stopping=cj_pb2.StoppingOptions(
-        budget=1000, max_in_flight=1000, target_reliability=0.9999))).assessment
+    a = (
+        await cj.submit(
+            100,
+            stopping=cj_pb2.StoppingOptions(
+                budget=1000, max_in_flight=1000, target_reliability=0.9999
+            ),
+        )
+    ).assessment
     rng = random.Random(7)
     published: set[str] = set()
     duplicates = 0
     while (await cj.get(a.assessment_id)).state == cj_pb2.ASSESSMENT_STATE_RUNNING:
-        await wait_until(lambda: len(cj.requests_of(a.assessment_id)) > len(published),
-                         timeout=30, message="requests to answer")
+        seen = len(published)
+        await wait_until(
+            lambda seen=seen: len(cj.requests_of(a.assessment_id)) > seen,
+            timeout=30,
+            message="requests to answer",
+        )
         fresh = [r for r in cj.requests_of(a.assessment_id) if r.request_id not in published]
         wave = [(r.request_id, r.request_id) for r in fresh]
-        wave += [(r.request_id, f"{r.request_id}-dup") for r in rng.sample(fresh, int(0.3 * len(fresh)))]
+        wave += [
+            (r.request_id, f"{r.request_id}-dup") for r in rng.sample(fresh, int(0.3 * len(fresh)))
+        ]
         rng.shuffle(wave)
         for request_id, msg_id in wave:
             await cj.publish(verdict(request_id, rng.choice([1, 2])), msg_id=msg_id)
         published |= {r.request_id for r in fresh}
         duplicates += len(wave) - len(fresh)
-        await wait_until(lambda: counted(cj) == len(published) + duplicates, timeout=60,
-                         message="every message applied or counted")
+        expected = len(published) + duplicates
+        await wait_until(
+            lambda expected=expected: counted(cj) == expected,
+            timeout=60,
+            message="every message applied or counted",
+        )
     done = await cj.get(a.assessment_id)
     assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
     assert done.completion_reason == cj_pb2.COMPLETION_REASON_BUDGET_SPENT
@@ -98,8 +121,10 @@ async def test_a_thousand_results_in_random_order_with_30_percent_duplicates_cou
 
 
 def counted(cj) -> float:
-    return sum(sample(cj, "huleedu_cj_comparisons_total", outcome=o)
-               for o in ("judged", "duplicate", "late"))
+    return sum(
+        sample(cj, "huleedu_cj_comparisons_total", outcome=o)
+        for o in ("judged", "duplicate", "late")
+    )
 
 
 async def test_a_failed_comparison_is_requeued_with_its_sides_swapped(cj):

@@ -44,9 +44,14 @@ async def test_metrics_are_served_over_http(cj):
     await cj.submit(3)
     async with httpx.AsyncClient() as client:
         body = (await client.get(f"http://127.0.0.1:{cj.app.metrics_port}/metrics")).text
-    for name in ("huleedu_cj_batch_transitions_total", "huleedu_cj_comparisons_planned_total",
-                 "huleedu_cj_callback_latency_seconds", "huleedu_cj_refit_duration_seconds",
-                 "huleedu_cj_batch_duration_seconds", "huleedu_cj_comparisons_in_flight"):
+    for name in (
+        "huleedu_cj_batch_transitions_total",
+        "huleedu_cj_comparisons_planned_total",
+        "huleedu_cj_callback_latency_seconds",
+        "huleedu_cj_refit_duration_seconds",
+        "huleedu_cj_batch_duration_seconds",
+        "huleedu_cj_comparisons_in_flight",
+    ):
         assert name in body
 
 
@@ -58,11 +63,22 @@ def _free_port() -> int:
 
 async def test_python_m_cj_service_serves_and_stops_on_sigterm(fresh_database, nats_url):
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": fresh_database(), "NATS_URL": nats_url,
-           "NATS_NAMESPACE": unique_name("main"), "CJ_GRPC_PORT": str(port),
-           "CJ_METRICS_PORT": "0", "CONTENT_ADDR": "127.0.0.1:1", "LLM_PROVIDER_ADDR": "127.0.0.1:1"}
-    proc = subprocess.Popen([sys.executable, "-m", "cj_service"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database(),
+        "NATS_URL": nats_url,
+        "NATS_NAMESPACE": unique_name("main"),
+        "CJ_GRPC_PORT": str(port),
+        "CJ_METRICS_PORT": "0",
+        "CONTENT_ADDR": "127.0.0.1:1",
+        "LLM_PROVIDER_ADDR": "127.0.0.1:1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cj_service"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = health_pb2_grpc.HealthStub(channel)
@@ -82,6 +98,11 @@ async def test_python_m_cj_service_serves_and_stops_on_sigterm(fresh_database, n
 
 async def test_python_m_cj_service_migrate_only_migrates(fresh_database):
     env = {**os.environ, "DATABASE_URL": fresh_database()}
-    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "cj_service", "migrate"],
-                                   env=env, capture_output=True, timeout=60)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "cj_service", "migrate"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()[-2000:]

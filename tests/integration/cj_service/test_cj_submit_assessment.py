@@ -15,8 +15,12 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_submission_is_stored_running_and_its_first_wave_reaches_llm_provider(cj):
-    response = await cj.submit(6, stopping=cj_pb2.StoppingOptions(budget=10, max_in_flight=4),
-                               correlation_id="corr-1", metadata={"course": "x"})
+    response = await cj.submit(
+        6,
+        stopping=cj_pb2.StoppingOptions(budget=10, max_in_flight=4),
+        correlation_id="corr-1",
+        metadata={"course": "x"},
+    )
     a = response.assessment
     assert not response.duplicate
     assert a.state == cj_pb2.ASSESSMENT_STATE_RUNNING
@@ -35,10 +39,17 @@ async def test_a_submission_is_stored_running_and_its_first_wave_reaches_llm_pro
 
 async def test_the_prompt_shows_texts_and_context_but_never_essay_ids_or_names(cj):
     prompt_id = await cj.put_text("Write about a journey that changed you.")
-    essays = [text_essay(f"secret-id-{i}", f"My journey number {i}. " * 5,
-                         display_name=f"student-{i}.docx") for i in range(3)]
-    response = await cj.submit(essays, instructions_text="Judge the narrative quality.",
-                               student_prompt_content_id=prompt_id)
+    essays = [
+        text_essay(
+            f"secret-id-{i}", f"My journey number {i}. " * 5, display_name=f"student-{i}.docx"
+        )
+        for i in range(3)
+    ]
+    response = await cj.submit(
+        essays,
+        instructions_text="Judge the narrative quality.",
+        student_prompt_content_id=prompt_id,
+    )
     requests = await cj.wait_requests(response.assessment.assessment_id, 1)
     prompt = requests[0].prompt
     blocks = {b.label: b for b in prompt.context_blocks}
@@ -81,7 +92,8 @@ async def test_a_one_essay_batch_completes_at_once_with_insufficient_essays(cj):
     assert a.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
     assert a.completion_reason == cj_pb2.COMPLETION_REASON_INSUFFICIENT_ESSAYS
     results = await cj.stub.GetAssessmentResults(
-        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id))
+        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id)
+    )
     assert [e.rank for e in results.essays] == [1]
     assert not results.calibration.available
     assert "insufficient" in results.calibration.reason
@@ -91,29 +103,74 @@ async def test_a_one_essay_batch_completes_at_once_with_insufficient_essays(cj):
 @pytest.mark.parametrize(
     ("essays", "kwargs", "code", "reason"),
     [
-        ([text_essay("a", "x"), text_essay("a", "y")], {}, "INVALID_ARGUMENT",
-         "DUPLICATE_ESSAY_ID"),
-        ([text_essay("a", "x"), text_essay("b", "y")],
-         {"stopping": cj_pb2.StoppingOptions(budget=-1)}, "INVALID_ARGUMENT", "INVALID_ARGUMENT"),
-        ([text_essay("a", "x"), text_essay("b", "y")], {"request_id": ""}, "INVALID_ARGUMENT",
-         "INVALID_ARGUMENT"),
+        (
+            [text_essay("a", "x"), text_essay("a", "y")],
+            {},
+            "INVALID_ARGUMENT",
+            "DUPLICATE_ESSAY_ID",
+        ),
+        (
+            [text_essay("a", "x"), text_essay("b", "y")],
+            {"stopping": cj_pb2.StoppingOptions(budget=-1)},
+            "INVALID_ARGUMENT",
+            "INVALID_ARGUMENT",
+        ),
+        (
+            [text_essay("a", "x"), text_essay("b", "y")],
+            {"request_id": ""},
+            "INVALID_ARGUMENT",
+            "INVALID_ARGUMENT",
+        ),
         ([text_essay("a", "x"), text_essay("b", "   ")], {}, "INVALID_ARGUMENT", "CONTENT_EMPTY"),
-        ([text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="nope")], {},
-         "INVALID_ARGUMENT", "INVALID_CONTENT_ID"),
-        ([text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="0" * 64)], {},
-         "FAILED_PRECONDITION", "CONTEXT_MISSING"),
-        ([text_essay("a", "x"), text_essay("b", "y")], {"student_prompt_content_id": "1" * 64},
-         "FAILED_PRECONDITION", "CONTEXT_MISSING"),
-        ([text_essay("a", "x"), text_essay("b", "y", anchor_grade="C")], {},
-         "INVALID_ARGUMENT", "UNKNOWN_GRADE_SCALE"),
-        ([text_essay("a", "x"), text_essay("b", "y", anchor_grade="Z")],
-         {"grade_scale_id": "swedish_8_anchor"}, "INVALID_ARGUMENT", "INVALID_GRADE"),
-        ([text_essay("a", "x"), text_essay("b", "y")], {"grade_scale_id": "nope"},
-         "INVALID_ARGUMENT", "UNKNOWN_GRADE_SCALE"),
+        (
+            [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="nope")],
+            {},
+            "INVALID_ARGUMENT",
+            "INVALID_CONTENT_ID",
+        ),
+        (
+            [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="0" * 64)],
+            {},
+            "FAILED_PRECONDITION",
+            "CONTEXT_MISSING",
+        ),
+        (
+            [text_essay("a", "x"), text_essay("b", "y")],
+            {"student_prompt_content_id": "1" * 64},
+            "FAILED_PRECONDITION",
+            "CONTEXT_MISSING",
+        ),
+        (
+            [text_essay("a", "x"), text_essay("b", "y", anchor_grade="C")],
+            {},
+            "INVALID_ARGUMENT",
+            "UNKNOWN_GRADE_SCALE",
+        ),
+        (
+            [text_essay("a", "x"), text_essay("b", "y", anchor_grade="Z")],
+            {"grade_scale_id": "swedish_8_anchor"},
+            "INVALID_ARGUMENT",
+            "INVALID_GRADE",
+        ),
+        (
+            [text_essay("a", "x"), text_essay("b", "y")],
+            {"grade_scale_id": "nope"},
+            "INVALID_ARGUMENT",
+            "UNKNOWN_GRADE_SCALE",
+        ),
     ],
-    ids=["duplicate-ids", "negative-budget", "no-request-id", "empty-text", "bad-content-id",
-         "missing-content", "missing-prompt", "anchor-without-scale", "grade-off-scale",
-         "unknown-scale"],
+    ids=[
+        "duplicate-ids",
+        "negative-budget",
+        "no-request-id",
+        "empty-text",
+        "bad-content-id",
+        "missing-content",
+        "missing-prompt",
+        "anchor-without-scale",
+        "grade-off-scale",
+        "unknown-scale",
+    ],
 )
 async def test_invalid_submissions_are_refused_with_a_reason(cj, essays, kwargs, code, reason):
     with pytest.raises(grpc.aio.AioRpcError) as err:

@@ -19,24 +19,52 @@ pytestmark = pytest.mark.integration
 ANCHOR = "This anchor essay develops its argument in full paragraphs with evidence. "
 
 
-async def register(cj, assignment_id: str, *, origin=cj_admin_pb2.CONTEXT_ORIGIN_TEACHER_CUSTOM,
-                   anchors=(("E", 3), ("B", 7))) -> None:
+async def register(
+    cj,
+    assignment_id: str,
+    *,
+    origin=cj_admin_pb2.CONTEXT_ORIGIN_TEACHER_CUSTOM,
+    anchors=(("E", 3), ("B", 7)),
+) -> None:
     admin = cj_service_pb2_grpc.CJAdminServiceStub(cj.channel)
     auth = (("authorization", f"Bearer {make_dev_token({})}"),)
-    await admin.UpsertAssessmentInstruction(cj_admin_pb2.UpsertAssessmentInstructionRequest(
-        request_id=unique_name("i"), scope=cj_admin_pb2.InstructionScope(assignment_id=assignment_id),
-        instructions_text="Judge the argument.", grade_scale_id="swedish_8_anchor",
-        context_origin=origin), metadata=auth)
-    await admin.UploadStudentPrompt(cj_admin_pb2.UploadStudentPromptRequest(
-        request_id=unique_name("p"), assignment_id=assignment_id,
-        text="Argue for or against school uniforms."), metadata=auth)
-    await admin.UploadJudgeRubric(cj_admin_pb2.UploadJudgeRubricRequest(
-        request_id=unique_name("r"), assignment_id=assignment_id,
-        text="Reward clear claims backed by evidence."), metadata=auth)
+    await admin.UpsertAssessmentInstruction(
+        cj_admin_pb2.UpsertAssessmentInstructionRequest(
+            request_id=unique_name("i"),
+            scope=cj_admin_pb2.InstructionScope(assignment_id=assignment_id),
+            instructions_text="Judge the argument.",
+            grade_scale_id="swedish_8_anchor",
+            context_origin=origin,
+        ),
+        metadata=auth,
+    )
+    await admin.UploadStudentPrompt(
+        cj_admin_pb2.UploadStudentPromptRequest(
+            request_id=unique_name("p"),
+            assignment_id=assignment_id,
+            text="Argue for or against school uniforms.",
+        ),
+        metadata=auth,
+    )
+    await admin.UploadJudgeRubric(
+        cj_admin_pb2.UploadJudgeRubricRequest(
+            request_id=unique_name("r"),
+            assignment_id=assignment_id,
+            text="Reward clear claims backed by evidence.",
+        ),
+        metadata=auth,
+    )
     for grade, length in anchors:
-        await admin.RegisterAnchor(cj_admin_pb2.RegisterAnchorRequest(
-            request_id=unique_name("a"), assignment_id=assignment_id, label=f"anchor-{grade}",
-            grade=grade, text=ANCHOR * length), metadata=auth)
+        await admin.RegisterAnchor(
+            cj_admin_pb2.RegisterAnchorRequest(
+                request_id=unique_name("a"),
+                assignment_id=assignment_id,
+                label=f"anchor-{grade}",
+                grade=grade,
+                text=ANCHOR * length,
+            ),
+            metadata=auth,
+        )
 
 
 async def test_an_assignment_brings_its_context_and_anchors_into_the_batch(cj):
@@ -51,8 +79,11 @@ async def test_an_assignment_brings_its_context_and_anchors_into_the_batch(cj):
     assert "school uniforms" in blocks["student_prompt"]
     assert "clear claims" in blocks["judge_rubric"]
     records = await cj.stub.ListAssessmentComparisons(
-        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id))
-    shown = {c.essay_a_id for c in records.comparisons} | {c.essay_b_id for c in records.comparisons}
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
+    shown = {c.essay_a_id for c in records.comparisons} | {
+        c.essay_b_id for c in records.comparisons
+    }
     assert any(essay_id.startswith("anchor-") for essay_id in shown)
 
 
@@ -77,8 +108,14 @@ async def test_request_overrides_win_over_the_assignment(cj):
     assignment = unique_name("asg")
     await register(cj, assignment)
     prompt = await cj.put_text("Describe your favourite place.")
-    a = (await cj.submit(3, assignment_id=assignment, instructions_text="Only judge style.",
-                         student_prompt_content_id=prompt)).assessment
+    a = (
+        await cj.submit(
+            3,
+            assignment_id=assignment,
+            instructions_text="Only judge style.",
+            student_prompt_content_id=prompt,
+        )
+    ).assessment
     requests = await cj.wait_requests(a.assessment_id, 1)
     blocks = {b.label: b.text for b in requests[0].prompt.context_blocks}
     assert "Only judge style." in blocks["assessment_instructions"]

@@ -19,8 +19,12 @@ FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2, bootstra
 
 
 def stalling(seconds: float, **kwargs) -> cj_pb2.StoppingOptions:
-    return cj_pb2.StoppingOptions(stall_timeout=Duration(seconds=0, nanos=int(seconds * 1e9))
-                                  if seconds < 1 else Duration(seconds=int(seconds)), **kwargs)
+    return cj_pb2.StoppingOptions(
+        stall_timeout=Duration(seconds=0, nanos=int(seconds * 1e9))
+        if seconds < 1
+        else Duration(seconds=int(seconds)),
+        **kwargs,
+    )
 
 
 async def finished(cj, batch_id: str):
@@ -29,11 +33,15 @@ async def finished(cj, batch_id: str):
 
 
 def sample(cj, outcome: str) -> float:
-    return cj.metrics.registry.get_sample_value(
-        "huleedu_cj_comparisons_total", {"outcome": outcome}) or 0.0
+    return (
+        cj.metrics.registry.get_sample_value("huleedu_cj_comparisons_total", {"outcome": outcome})
+        or 0.0
+    )
 
 
-async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_results_change_nothing(start_cj):
+async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_results_change_nothing(
+    start_cj,
+):
     cj = await start_cj(pipeline=FAST)
     a = (await cj.submit(4, stopping=stalling(1, budget=30, max_in_flight=6))).assessment
     requests = await cj.wait_requests(a.assessment_id, 6)
@@ -49,7 +57,8 @@ async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_result
     after = await cj.get(a.assessment_id)
     assert after.progress == done.progress and after.updated_at == done.updated_at
     records = await cj.stub.ListAssessmentComparisons(
-        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id))
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
     statuses = sorted(cj_pb2.ComparisonStatus.Name(c.status) for c in records.comparisons)
     assert statuses.count("COMPARISON_STATUS_JUDGED") == 4
     assert "COMPARISON_STATUS_SUBMITTED" not in statuses

@@ -16,8 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("fit_snapshots",
-                  sa.Column("prior_sd", sa.Float(), server_default="1.0", nullable=False))
+    op.add_column(
+        "fit_snapshots", sa.Column("prior_sd", sa.Float(), server_default="1.0", nullable=False)
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,82 @@
+"""Planning: failed pairs come back first (sides swapped, bounded), then the domain's pairs."""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from cj_service.service import planning
+from cj_service.service.model import PlannedPair
+
+
+def row(cid, a, b, status, *, attempt=1, requeued=False, retryable=True):
+    return SimpleNamespace(
+        id=cid,
+        idx_a=a,
+        idx_b=b,
+        status=status,
+        pair_attempt=attempt,
+        requeued=requeued,
+        error_retryable=retryable,
+    )
+
+
+def test_history_keeps_judged_and_in_flight_pairs_as_shown():
+    rows = [row("1", 0, 1, "JUDGED"), row("2", 2, 1, "SUBMITTED"), row("3", 3, 0, "ABANDONED")]
+    hist = planning.history(4, rows, max_pair_attempts=3)
+    assert hist.shown == ((0, 1, False), (2, 1, True))
+    assert hist.in_flight == frozenset({(1, 2)})
+
+
+def test_a_retryable_failure_is_retried_once_with_its_sides_swapped():
+    rows = [row("f", 0, 1, "FAILED"), row("g", 2, 3, "FAILED", requeued=True)]
+    hist = planning.history(4, rows, max_pair_attempts=3)
+    assert hist.retry == (("f", PlannedPair(1, 0, 2)),)
+
+
+def test_failures_past_the_attempt_bound_or_not_retryable_are_not_retried():
+    rows = [row("f", 0, 1, "FAILED", attempt=3), row("g", 2, 3, "FAILED", retryable=False)]
+    assert planning.history(4, rows, max_pair_attempts=3).retry == ()
+
+
+def test_plan_puts_retries_first_and_fills_up_with_new_pairs():
+    hist = planning.history(6, [row("f", 0, 1, "FAILED")], max_pair_attempts=3)
+    pairs, requeued = planning.plan(
+        hist, count=3, scores=None, ses=None, rng=np.random.default_rng(0)
+    )
+    assert pairs[0] == PlannedPair(1, 0, 2) and requeued == ["f"]
+    assert len(pairs) == 3 and all(p.idx_a != p.idx_b for p in pairs)
+
+
+def test_a_retry_of_a_pair_already_in_flight_waits():
+    rows = [row("f", 0, 1, "FAILED"), row("s", 1, 0, "SUBMITTED")]
+    hist = planning.history(4, rows, max_pair_attempts=3)
+    _, requeued = planning.plan(hist, count=2, scores=None, ses=None, rng=np.random.default_rng(1))
+    assert requeued == []
+
+
+def test_the_first_wave_differs_between_seeds_and_avoids_repeats():
+    hist = planning.history(10, [], max_pair_attempts=3)
+    waves = [
+        planning.plan(hist, count=5, scores=None, ses=None, rng=np.random.default_rng(s))[0]
+        for s in (1, 2)
+    ]
+    assert waves[0] != waves[1]
+    for wave in waves:
+        keys = {(min(p.idx_a, p.idx_b), max(p.idx_a, p.idx_b)) for p in wave}
+        assert len(keys) == len(wave) == 5
+
+
+def test_nothing_is_planned_for_zero_slots_or_one_essay():
+    rng = np.random.default_rng(0)
+    assert (
+        planning.select_pairs(
+            planning.history(5, [], max_pair_attempts=3), count=0, scores=None, ses=None, rng=rng
+        )
+        == []
+    )
+    assert (
+        planning.select_pairs(
+            planning.history(1, [], max_pair_attempts=3), count=3, scores=None, ses=None, rng=rng
+        )
+        == []
+    )

@@ -1,0 +1,62 @@
+"""Rows -> domain arrays, and fits that stay honest when warm-started."""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from cj_service.service import statistics
+
+
+def rows_for(quality: np.ndarray, pairs, *, soft=False, judge="p/m"):
+    out = []
+    for a, b in pairs:
+        p = 1.0 / (1.0 + np.exp(-(quality[a] - quality[b])))
+        provider, model = judge.split("/")
+        out.append(
+            SimpleNamespace(
+                idx_a=a,
+                idx_b=b,
+                winner=1 if p > 0.5 else 2,
+                probability_a=p if soft else None,
+                provider=provider,
+                model=model,
+            )
+        )
+    return out
+
+
+def test_verdicts_use_soft_labels_when_the_judge_gave_them():
+    q = np.array([1.0, 0.0])
+    v = statistics.verdicts(2, rows_for(q, [(0, 1)], soft=True))
+    assert 0.5 < v.comps.y[0] < 1.0
+    hard = statistics.verdicts(2, rows_for(q, [(0, 1)]))
+    assert hard.comps.y[0] == 1.0 and list(hard.wins) == [1, 0]
+
+
+def test_each_judge_model_gets_its_own_bias_index():
+    q = np.zeros(3)
+    rows = rows_for(q, [(0, 1)], judge="a/x") + rows_for(q, [(1, 2)], judge="b/y")
+    v = statistics.verdicts(3, rows)
+    assert v.judges == ("a/x", "b/y") and list(v.comps.judge) == [0, 1]
+
+
+def test_a_chain_of_warm_refits_recovers_from_a_fit_of_very_few_verdicts():
+    rng = np.random.default_rng(3)
+    q = np.linspace(-3, 3, 10)
+    pairs = [tuple(rng.choice(10, 2, replace=False)) for _ in range(80)]
+    rows = rows_for(q, pairs)
+    first = statistics.fit(statistics.verdicts(10, rows[:2]), rng=rng)
+    warm = statistics.Warm(first.prior_sd, first.scores, first.beta)
+    later = statistics.fit(statistics.verdicts(10, rows), rng=rng, warm=warm)
+    cold = statistics.fit(statistics.verdicts(10, rows), rng=rng)
+    assert later.reliability > 0.7
+    assert abs(later.reliability - cold.reliability) < 0.02
+    assert np.corrcoef(later.scores, q)[0, 1] > 0.9
+
+
+def test_every_essay_gets_a_positive_standard_error():
+    q = np.array([2.0, 0.0, -2.0, 0.5])
+    s = statistics.fit(
+        statistics.verdicts(4, rows_for(q, [(0, 1), (1, 2)])), rng=np.random.default_rng(0)
+    )
+    assert np.all(s.ses > 0) and np.isfinite(s.scores).all()

@@ -1,0 +1,58 @@
+"""The step's pure decisions: when to refit, how much to top up, what the domain rule sees."""
+
+from types import SimpleNamespace
+
+from cj_service.config import Config
+from cj_service.service import steps
+
+
+def batch(**overrides):
+    values = dict(
+        essay_count=8,
+        anchor_count=2,
+        comparisons_done=0,
+        comparisons_failed=0,
+        comparisons_in_flight=0,
+        verdicts_at_last_fit=0,
+        budget=100,
+        max_in_flight=20,
+        reliability=0.0,
+        target_reliability=0.9,
+        min_comparisons_per_essay=4,
+        min_judge_success_rate=0.5,
+    )
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+def test_no_refit_before_a_first_round_of_verdicts():
+    assert not steps.refit_due(batch(comparisons_done=4), fraction=0.1)
+    assert steps.refit_due(batch(comparisons_done=5), fraction=0.1)
+
+
+def test_refits_wait_for_a_share_of_new_verdicts():
+    assert not steps.refit_due(batch(comparisons_done=109, verdicts_at_last_fit=100), fraction=0.1)
+    assert steps.refit_due(batch(comparisons_done=110, verdicts_at_last_fit=100), fraction=0.1)
+
+
+def test_the_window_is_refilled_in_chunks_unless_only_a_few_are_left():
+    assert steps.chunked(batch(comparisons_in_flight=19), 1) == 0
+    assert steps.chunked(batch(comparisons_in_flight=18), 2) == 2
+    assert steps.chunked(batch(comparisons_in_flight=0), 1) == 1
+    assert steps.chunked(batch(comparisons_done=99, comparisons_in_flight=0), 1) == 1
+    assert steps.chunked(batch(comparisons_done=98, comparisons_in_flight=1), 1) == 1
+    assert steps.chunked(batch(), 0) == 0
+
+
+def test_the_stopping_rule_sees_counts_and_no_reliability_before_the_first_fit():
+    p = steps.progress(batch(comparisons_done=3, comparisons_in_flight=5, reliability=0.7))
+    assert (p.n_essays, p.done, p.in_flight, p.budget, p.reliability) == (10, 3, 5, 100, None)
+    fitted = steps.progress(batch(comparisons_done=30, verdicts_at_last_fit=30, reliability=0.7))
+    assert fitted.reliability == 0.7
+
+
+def test_the_policy_comes_from_the_batch_and_the_config():
+    deps = SimpleNamespace(config=Config(database_url="postgresql+asyncpg://x/y"))
+    policy = steps.policy(batch(target_reliability=0.8, max_in_flight=7), deps)
+    assert (policy.target_reliability, policy.window) == (0.8, 7)
+    assert policy.min_attempts_for_failure == deps.config.pipeline.min_results_for_failure_rate
