@@ -66,8 +66,11 @@ def throwaway_database() -> Iterator[str]:
 def content_service(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": database_url, "CONTENT_GRPC_PORT": str(port),
-        "CONTENT_METRICS_PORT": str(free_port()), "LOG_LEVEL": "INFO",
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CONTENT_GRPC_PORT": str(port),
+        "CONTENT_METRICS_PORT": str(free_port()),
+        "LOG_LEVEL": "INFO",
     }
     # INFO as in production: the one-line-per-RPC log is part of what each call costs.
     with tempfile.TemporaryFile() as log:
@@ -131,6 +134,7 @@ async def put_rate(
                 pb.PutContentRequest(content=data, request_id=f"bench-{index}-{len(data)}")
             )
             ids.append(reply.metadata.content_id)
+
         return put
 
     rate, latencies = await timed_calls(
@@ -164,8 +168,10 @@ async def measure(address: str, args: argparse.Namespace) -> dict[str, float]:
         batch = await batch_latencies(stub, ids[:BATCH], count=args.batches)
     ms = 1000.0
     return {
-        "health_per_s": health, "put_per_s": puts,
-        "put_p50_ms": percentile(put_lat, 0.5) * ms, "put_p99_ms": percentile(put_lat, 0.99) * ms,
+        "health_per_s": health,
+        "put_per_s": puts,
+        "put_p50_ms": percentile(put_lat, 0.5) * ms,
+        "put_p99_ms": percentile(put_lat, 0.99) * ms,
         "batchget200_p50_ms": percentile(batch, 0.5) * ms,
         "batchget200_p99_ms": percentile(batch, 0.99) * ms,
         "batchget200_mean_ms": statistics.fmean(batch) * ms,
