@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -132,14 +133,10 @@ async def result_times(js, ns: Namespace, n: int, *, timeout: float) -> tuple[fl
 
 async def cleanup(js, ns: Namespace) -> None:
     for name in ("HULEEDU_LLM_REQUESTS", "HULEEDU_LLM_RESULTS"):
-        try:
+        with contextlib.suppress(Exception):
             await js.delete_stream(ns.name(name))
-        except Exception:
-            pass
-    try:
+    with contextlib.suppress(Exception):
         await js.delete_key_value(ns.name("HULEEDU_LLM_ATTEMPTS"))
-    except Exception:
-        pass
 
 
 async def saturation(nats_url: str, js, *, n: int) -> float:
@@ -219,7 +216,7 @@ async def raw_jetstream(js, *, n: int, size: int) -> float:
         while seen < n:
             try:
                 msgs = await sub.fetch(256, timeout=1)
-            except (asyncio.TimeoutError, nats.errors.TimeoutError):
+            except (TimeoutError, nats.errors.TimeoutError):
                 continue
             for msg in msgs:
                 await msg.ack()

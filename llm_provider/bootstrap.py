@@ -96,8 +96,8 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
     slots = build_slots(config.providers, adapters, worker=config.worker, now=clock.mono())
     workers = None
     if config.workers_enabled:
-        judge = Judge(slots, manifest, ResultPublisher(publisher, ns), attempts, config.worker, clock,
-                      rng or np.random.default_rng(), metrics)
+        judge = Judge(slots, manifest, ResultPublisher(publisher, ns), attempts, config.worker,
+                      clock, rng or np.random.default_rng(), metrics)
         workers = WorkerPool(nc, stream=queue.stream, durable=queue.durable, judge=judge,
                              settings=config.worker, metrics=metrics)
         await workers.start()

@@ -8,6 +8,7 @@ characters KV keys may not.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from nats.js import JetStreamContext
@@ -51,7 +52,5 @@ class AttemptStore:
         await self._kv.put(_key(state.request_id), state.SerializeToString())
 
     async def forget(self, request_id: str) -> None:
-        try:
+        with contextlib.suppress(KeyNotFoundError):
             await self._kv.purge(_key(request_id))
-        except KeyNotFoundError:
-            pass

@@ -9,6 +9,7 @@ asks for exactly the slots it has free.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -73,7 +74,5 @@ class PullFeed:
 
     async def stop(self) -> None:
         if self._sub is not None:
-            try:
+            with contextlib.suppress(Exception):  # the connection may already be closing
                 await self._sub.unsubscribe()
-            except Exception:  # the connection may already be closing
-                pass

@@ -50,8 +50,9 @@ class RateLimiter:
 
     def __init__(self, *, rpm: int, tpm: int, burst_seconds: float = 1.0, now: float = 0.0):
         self.rpm, self.tpm = rpm, tpm
-        self._requests = per_minute_bucket(rpm, burst_seconds=burst_seconds, now=now) if rpm else None
-        self._tokens = per_minute_bucket(tpm, burst_seconds=burst_seconds, now=now) if tpm else None
+        burst = burst_seconds
+        self._requests = per_minute_bucket(rpm, burst_seconds=burst, now=now) if rpm else None
+        self._tokens = per_minute_bucket(tpm, burst_seconds=burst, now=now) if tpm else None
         self._paused_until = 0.0
 
     def reserve(self, now: float, tokens: int) -> float:

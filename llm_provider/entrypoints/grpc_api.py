@@ -48,8 +48,9 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
     clock: Clock
     metrics: Metrics
 
-    async def SubmitComparisons(self, request: llm_pb2.SubmitComparisonsRequest,
-                                context: grpc.aio.ServicerContext) -> llm_pb2.SubmitComparisonsResponse:
+    async def SubmitComparisons(
+        self, request: llm_pb2.SubmitComparisonsRequest, context: grpc.aio.ServicerContext,
+    ) -> llm_pb2.SubmitComparisonsResponse:
         try:
             outcomes = await submit_comparisons(request.requests, self.intake)
         except QueueFullError as full:
@@ -59,7 +60,8 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
         except errors.ServiceError as error:
             await errors.abort(context, error, domain=DOMAIN)
         for outcome in outcomes:
-            kind = "duplicate" if outcome.duplicate else "accepted" if outcome.accepted else "rejected"
+            kind = ("duplicate" if outcome.duplicate
+                    else "accepted" if outcome.accepted else "rejected")
             self.metrics.submissions.labels(kind, outcome.rejection_reason).inc()
         return llm_pb2.SubmitComparisonsResponse(outcomes=outcomes)
 
@@ -73,11 +75,13 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
 
     async def TestProvider(self, request: llm_pb2.TestProviderRequest,
                            context: grpc.aio.ServicerContext) -> llm_pb2.TestProviderResponse:
-        return await _guarded(context, lambda: catalog.test_provider(self.slots, self.manifest, request))
+        return await _guarded(
+            context, lambda: catalog.test_provider(self.slots, self.manifest, request))
 
     async def GetQueueStats(self, request: llm_pb2.GetQueueStatsRequest,
                             context: grpc.aio.ServicerContext) -> llm_pb2.GetQueueStatsResponse:
-        return await _guarded(context, lambda: catalog.queue_stats(self.queue, max_depth=self.max_depth))
+        return await _guarded(
+            context, lambda: catalog.queue_stats(self.queue, max_depth=self.max_depth))
 
 
 async def _guarded(context: grpc.aio.ServicerContext, call: Callable[[], Awaitable[T]]) -> T:

@@ -26,7 +26,8 @@ PROBE = Prompt(
 )
 
 
-def list_models(manifest: Manifest, request: llm_pb2.ListModelsRequest) -> llm_pb2.ListModelsResponse:
+def list_models(manifest: Manifest,
+                request: llm_pb2.ListModelsRequest) -> llm_pb2.ListModelsResponse:
     models = manifest.models(provider=request.provider,
                              include_deprecated=request.include_deprecated)
     return llm_pb2.ListModelsResponse(models=[model_info(m) for m in models])
@@ -49,7 +50,8 @@ async def queue_stats(queue: WorkQueue, *, max_depth: int) -> llm_pb2.GetQueueSt
     try:
         stats = await queue.stats()
     except Exception as exc:
-        raise errors.unavailable("DEPENDENCY_UNAVAILABLE", f"work queue unavailable: {exc!r}") from exc
+        raise errors.unavailable("DEPENDENCY_UNAVAILABLE",
+                                 f"work queue unavailable: {exc!r}") from exc
     return llm_pb2.GetQueueStatsResponse(
         pending=stats.pending, in_flight=stats.in_flight, redelivered=stats.redelivered,
         max_depth=max_depth, consumers=stats.waiting_pulls,

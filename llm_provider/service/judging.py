@@ -111,7 +111,8 @@ class Judge:
             failure = ProviderFailure(errors.PROVIDER_ERROR, f"adapter error: {exc!r}")
             return await self._failed(queued, state, slot, call, failure)
         finally:
-            self.metrics.child(self.metrics.call_seconds, slot.settings.name).observe(self.clock.mono() - started)
+            elapsed = self.clock.mono() - started
+            self.metrics.child(self.metrics.call_seconds, slot.settings.name).observe(elapsed)
         slot.breaker.record_success()
         slot.limiter.settle(self.clock.mono(), estimated=tokens, actual=reply.usage.input_total
                             + reply.usage.completion)
@@ -200,7 +201,8 @@ class Judge:
             result.error.reason).removeprefix("COMPARISON_ERROR_REASON_")
         self.metrics.child(self.metrics.results, result.provider, outcome).inc()
         usage = result.usage
-        for kind, count in (("prompt", usage.prompt_tokens), ("completion", usage.completion_tokens),
+        for kind, count in (("prompt", usage.prompt_tokens),
+                            ("completion", usage.completion_tokens),
                             ("cache_read", usage.cache_read_tokens),
                             ("cache_write", usage.cache_write_tokens)):
             if count:

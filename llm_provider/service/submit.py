@@ -70,10 +70,12 @@ async def _check_depth(intake: Intake) -> None:
     try:
         depth = await intake.queue.depth()
     except Exception as exc:
-        raise errors.unavailable("DEPENDENCY_UNAVAILABLE", f"work queue unavailable: {exc!r}") from exc
+        raise errors.unavailable("DEPENDENCY_UNAVAILABLE",
+                                 f"work queue unavailable: {exc!r}") from exc
     if depth >= intake.max_depth:
         error = errors.resource_exhausted(
-            "QUEUE_FULL", f"work queue holds {depth} requests (max {intake.max_depth}); retry later",
+            "QUEUE_FULL",
+            f"work queue holds {depth} requests (max {intake.max_depth}); retry later",
             retry_after_s=f"{intake.retry_after_s:g}",
         )
         raise QueueFullError(error, intake.retry_after_s)
@@ -92,7 +94,8 @@ async def _enqueue(valid: list[llm_pb2.ComparisonRequest], intake: Intake) -> li
     try:
         return await intake.queue.publish(items)
     except Exception as exc:
-        raise errors.unavailable("DEPENDENCY_UNAVAILABLE", f"work queue publish failed: {exc!r}") from exc
+        raise errors.unavailable("DEPENDENCY_UNAVAILABLE",
+                                 f"work queue publish failed: {exc!r}") from exc
 
 
 def _merge(outcome: llm_pb2.SubmissionOutcome, enqueued: Enqueued) -> llm_pb2.SubmissionOutcome:

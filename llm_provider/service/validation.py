@@ -84,6 +84,7 @@ def _parameters(judge: common_pb2.JudgeConfig, spec: ModelSpec) -> Rejection | N
 def _context(request: llm_pb2.ComparisonRequest, spec: ModelSpec) -> Rejection | None:
     needed = prompt_of(request.prompt).estimated_tokens() + max_tokens_of(request.judge, spec)
     if needed > spec.context_window:
-        return Rejection("CONTEXT_TOO_LONG",
-                         f"about {needed} tokens needed, {spec.model_id} holds {spec.context_window}")
+        return Rejection(
+            "CONTEXT_TOO_LONG",
+            f"about {needed} tokens needed, {spec.model_id} holds {spec.context_window}")
     return None

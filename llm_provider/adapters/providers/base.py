@@ -57,5 +57,5 @@ class Provider(ABC):
     def prompt_sha256(self, call: ProviderCall) -> str:
         return hashlib.sha256(self.body(call)).hexdigest()
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (a hook with a do-nothing default)
         """Release connections; the default adapter holds none."""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 
-import grpc
 import nats
 import pytest
 
@@ -25,6 +24,7 @@ FAST = {
 }
 
 Starter = Callable[..., Awaitable[bootstrap.App]]
+Stub = llm_service_pb2_grpc.LLMProviderServiceStub
 
 
 @pytest.fixture
@@ -54,18 +54,18 @@ async def start_service(nats_url: str, namespace: streams.Namespace) -> AsyncIte
 async def _delete_streams(nats_url: str, ns: streams.Namespace) -> None:
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    for name in ("HULEEDU_LLM_REQUESTS", "HULEEDU_LLM_RESULTS", "KV_" + ns.name("HULEEDU_LLM_ATTEMPTS")):
-        try:
-            await js.delete_stream(ns.name(name) if not name.startswith("KV_") else name)
-        except Exception:
-            pass
+    for name in ("HULEEDU_LLM_REQUESTS", "HULEEDU_LLM_RESULTS"):
+        with suppress(Exception):
+            await js.delete_stream(ns.name(name))
+    with suppress(Exception):
+        await js.delete_key_value(ns.name("HULEEDU_LLM_ATTEMPTS"))
     await nc.close()
 
 
 @pytest.fixture
-async def stub_for() -> AsyncIterator[Callable[[bootstrap.App], llm_service_pb2_grpc.LLMProviderServiceStub]]:
+async def stub_for() -> AsyncIterator[Callable[[bootstrap.App], Stub]]:
     async with AsyncExitStack() as stack:
-        def make(app: bootstrap.App) -> llm_service_pb2_grpc.LLMProviderServiceStub:
+        def make(app: bootstrap.App) -> Stub:
             channel = channels.insecure_channel(f"127.0.0.1:{app.grpc_port}",
                                                 [channels.LLM_PROVIDER_SERVICE])
             stack.push_async_callback(channel.close)

@@ -74,7 +74,8 @@ class ResultsReader:
     async def subjects_of_results(self) -> list[str]:
         return [s for s, m in await self._messages() if isinstance(m, llm_pb2.ComparisonResult)]
 
-    async def wait_for(self, count: int, *, timeout: float = 15.0) -> list[llm_pb2.ComparisonResult]:
+    async def wait_for(self, count: int, *,
+                       timeout: float = 15.0) -> list[llm_pb2.ComparisonResult]:
         async def enough() -> list[llm_pb2.ComparisonResult] | None:
             found = await self.results()
             return found if len(found) >= count else None
@@ -133,7 +134,8 @@ def provider_call(provider: str, model: str, *, temperature: float | None = None
     spec = build_manifest().get(provider, model)
     assert spec is not None
     prompt = Prompt("You are an examiner.",
-                    (Block("Instructions: argue.", cacheable=True), Block("Rubric: clarity.", True)),
+                    (Block("Instructions: argue.", cacheable=True),
+                     Block("Rubric: clarity.", True)),
                     "Essay text one.", "Essay text two.")
     return ProviderCall("req-1", spec, prompt, temperature, max_tokens,
                         reasoning_effort=reasoning_effort, verbosity=verbosity)

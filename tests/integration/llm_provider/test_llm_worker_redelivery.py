@@ -11,7 +11,11 @@ from contracts import headers, subjects
 from contracts.huleedu.llm.v1 import llm_pb2
 from tests.fixtures import wait_until
 from tests.integration.llm_provider.support import (
-    ScriptedProvider, comparison, once_each, results_subject, submit,
+    ScriptedProvider,
+    comparison,
+    once_each,
+    results_subject,
+    submit,
 )
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from tests.integration.llm_provider.support import ScriptedProvider, comparison,
 pytestmark = pytest.mark.integration
 
 
-def fail(kind: str, status: int = 0, usage: Usage = Usage()) -> ProviderFailure:
-    return ProviderFailure(kind, f"scripted {kind}", http_status=status, usage=usage)
+def fail(kind: str, status: int = 0, usage: Usage | None = None) -> ProviderFailure:
+    return ProviderFailure(kind, f"scripted {kind}", http_status=status, usage=usage or Usage())
 
 
 async def test_retryable_failures_are_retried_until_a_verdict_and_all_tokens_are_billed(
