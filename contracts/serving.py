@@ -17,6 +17,12 @@ from grpc_reflection.v1alpha import reflection
 
 from contracts import ids
 
+# Reflection answers from the default descriptor pool: the *_service_pb2 modules (which the
+# *_pb2_grpc modules do not import) must be loaded or `grpcurl describe` finds no symbols.
+from contracts.huleedu.cj.v1 import cj_service_pb2  # noqa: F401
+from contracts.huleedu.content.v1 import content_service_pb2  # noqa: F401
+from contracts.huleedu.llm.v1 import llm_service_pb2  # noqa: F401
+
 REQUEST_ID_KEY = "x-request-id"
 CORRELATION_ID_KEY = "huleedu-correlation-id"
 SERVING = health_pb2.HealthCheckResponse.SERVING
