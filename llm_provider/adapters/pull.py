@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 
 STATUS, PENDING = "Status", "Nats-Pending-Messages"
 HEARTBEAT = "100"
@@ -31,7 +32,7 @@ class PullFeed:
         self._on_status = on_status
         self._expires = expires
         self._inbox = ""
-        self._sub = None
+        self._sub: Subscription | None = None
         self.credit = 0  # messages the open pull requests may still deliver
         self._last_request = 0.0
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 
 from contracts import errors
+from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.adapters.providers.base import ProviderCall
 from llm_provider.adapters.queue import WorkQueue
@@ -81,8 +82,9 @@ async def test_provider(slots: Mapping[str, ProviderSlot], manifest: Manifest,
     usage = reply.usage
     return llm_pb2.TestProviderResponse(
         ok=True, latency_ms=_ms(started), message=f"verdict: Essay {reply.verdict.winner}",
-        usage={"prompt_tokens": usage.prompt, "completion_tokens": usage.completion,
-               "cache_read_tokens": usage.cache_read, "cache_write_tokens": usage.cache_write},
+        usage=common_pb2.TokenUsage(
+            prompt_tokens=usage.prompt, completion_tokens=usage.completion,
+            cache_read_tokens=usage.cache_read, cache_write_tokens=usage.cache_write),
     )
 
 

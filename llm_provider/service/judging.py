@@ -108,8 +108,8 @@ class Judge:
             return await self._failed(queued, state, slot, call, failure)
         except Exception as exc:  # an adapter bug must not lose the request: retry, then fail
             log.exception("provider adapter raised", provider=slot.settings.name)
-            failure = ProviderFailure(errors.PROVIDER_ERROR, f"adapter error: {exc!r}")
-            return await self._failed(queued, state, slot, call, failure)
+            wrapped = ProviderFailure(errors.PROVIDER_ERROR, f"adapter error: {exc!r}")
+            return await self._failed(queued, state, slot, call, wrapped)
         finally:
             elapsed = self.clock.mono() - started
             self.metrics.child(self.metrics.call_seconds, slot.settings.name).observe(elapsed)

@@ -45,7 +45,8 @@ class AnthropicProvider(HttpProvider):
         return body
 
     def error_kind(self, status: int, body: dict[str, Any]) -> str:
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw = body.get("error")
+        error: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if error.get("type") == "overloaded_error":
             return errors.PROVIDER_ERROR
         if "prompt is too long" in str(error.get("message", "")):
@@ -65,7 +66,8 @@ class AnthropicProvider(HttpProvider):
             raise ProviderFailure(errors.CONTENT_FILTERED, "the model refused")
         if stop == "max_tokens":
             raise ProviderFailure(errors.INVALID_RESPONSE, "answer truncated at max_tokens")
-        blocks = data.get("content") if isinstance(data.get("content"), list) else []
+        raw = data.get("content")
+        blocks: list[Any] = raw if isinstance(raw, list) else []
         tool = next((b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"
                      and b.get("name") == TOOL_NAME), None)
         if tool is None:

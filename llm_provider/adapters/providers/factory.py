@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from llm_provider.adapters.providers.anthropic import AnthropicProvider
 from llm_provider.adapters.providers.base import Provider
 from llm_provider.adapters.providers.gemini import GeminiProvider
@@ -17,7 +19,8 @@ from llm_provider.config import (
     ProviderSettings,
 )
 
-_HTTP = {OPENAI: OpenAIProvider, OPENAI_COMPATIBLE: OpenAIProvider,
+_HTTP: dict[str, Callable[[ProviderSettings], Provider]] = {
+    OPENAI: OpenAIProvider, OPENAI_COMPATIBLE: OpenAIProvider,
          ANTHROPIC: AnthropicProvider, GOOGLE: GeminiProvider}
 
 

@@ -55,7 +55,8 @@ class OpenAIProvider(HttpProvider):
         return body
 
     def error_kind(self, status: int, body: dict[str, Any]) -> str:
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw = body.get("error")
+        error: dict[str, Any] = raw if isinstance(raw, dict) else {}
         code = str(error.get("code") or "")
         if code == "context_length_exceeded":
             return errors.CONTEXT_TOO_LONG

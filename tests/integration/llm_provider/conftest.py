@@ -28,8 +28,11 @@ Stub = llm_service_pb2_grpc.LLMProviderServiceStub
 
 
 @pytest.fixture
-def namespace() -> streams.Namespace:
-    return streams.Namespace(unique_name("llm"))
+async def namespace(nats_url: str) -> AsyncIterator[streams.Namespace]:
+    """A private namespace; its streams and KV bucket are deleted after the test."""
+    ns = streams.Namespace(unique_name("llm"))
+    yield ns
+    await _delete_streams(nats_url, ns)
 
 
 @pytest.fixture
@@ -48,7 +51,6 @@ async def start_service(nats_url: str, namespace: streams.Namespace) -> AsyncIte
     yield start
     for app in apps:
         await app.stop(0.5)
-    await _delete_streams(nats_url, namespace)
 
 
 async def _delete_streams(nats_url: str, ns: streams.Namespace) -> None:
