@@ -1,75 +1,22 @@
 """TLS and mutual TLS between a real aio server and client, with a CA the test generates."""
 
-import datetime as dt
-from pathlib import Path
-
 import grpc
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from contracts.channels import channel
 from contracts.serving import add_standard_services
 from contracts.tls import TlsConfig, add_port, nats_ssl_context
+from tests.fixtures.pki import make_pki
 
 pytestmark = pytest.mark.integration
 SERVICE = "huleedu.test.v1.TestService"
 
 
-def _name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _cert(subject, issuer, public_key, signing_key, *, ca, san=None):
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(subject))
-        .issuer_name(_name(issuer))
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if san:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def _write(folder: Path, stem: str, cert, key) -> tuple[str, str]:
-    cert_path, key_path = folder / f"{stem}.crt", folder / f"{stem}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_path), str(key_path)
-
-
 @pytest.fixture
 def pki(tmp_path):
     """A CA, a server certificate for 127.0.0.1/localhost, and a client certificate."""
-    import ipaddress
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("huleedu-test-ca", "huleedu-test-ca", ca_key.public_key(), ca_key, ca=True)
-    ca_path, _ = _write(tmp_path, "ca", ca, ca_key)
-    made = {"ca": ca_path}
-    san = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    for stem in ("server", "client", "stranger"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        signer = ca_key if stem != "stranger" else key
-        issuer = "huleedu-test-ca" if stem != "stranger" else stem
-        cert = _cert(stem, issuer, key.public_key(), signer, ca=False, san=san)
-        made[stem] = _write(tmp_path, stem, cert, key)
-    return made
+    return make_pki(tmp_path)
 
 
 async def _serve(tls):
