@@ -26,6 +26,7 @@ log = structlog.get_logger("cj_service.results")
 Item = tuple[Msg, llm_pb2.ComparisonResult]
 RETRY_DELAY_S = 1.0
 KEEPALIVE_S = 0.4
+STOP_GRACE_S = 5.0
 
 
 class ResultsConsumer:
@@ -35,6 +36,7 @@ class ResultsConsumer:
         self._spec = spec
         self._task: asyncio.Task | None = None
         self._sub = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self._sub = await self._js.pull_subscribe_bind(
@@ -42,18 +44,23 @@ class ResultsConsumer:
         )
         self._task = asyncio.create_task(self._loop(), name="cj-results-consumer")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_S) -> None:
+        """Finish the fetch being applied (its acks follow its commit), then unsubscribe."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except (TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()
 
     async def _loop(self) -> None:
         p = self._deps.config.pipeline
-        while True:
+        while not self._stopping.is_set():
             try:
                 msgs = await self._sub.fetch(p.fetch_batch, timeout=p.fetch_timeout_s)
             except (nats.errors.TimeoutError, TimeoutError):  # an empty fetch

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import grpc
 import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from cj_service import bootstrap
+from cj_service.adapters import migrate
 from cj_service.config import BatchDefaults, Config, PipelineSettings
 from content_service import bootstrap as content_bootstrap
 from content_service.config import Config as ContentConfig
@@ -30,12 +32,22 @@ from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.content.v1 import content_pb2, content_service_pb2_grpc
 from contracts.huleedu.llm.v1 import llm_pb2, llm_service_pb2_grpc
 from contracts.streams import Namespace
+from deploy.local import pg_infra
+from deploy.local.procs import run_sync
 from tests.fixtures import unique_name, wait_until
 
-__all__ = ["cj", "content_db", "start_cj"]
+__all__ = [
+    "cj",
+    "cj_content",
+    "cj_database",
+    "cj_template_db",
+    "content_db",
+    "start_cj",
+]
 
 JUDGE = common_pb2.JudgeConfig(provider="simulated", model="sim-judge")
 MODELS = (("simulated", "sim-judge"), ("anthropic", "claude-haiku-4-5"))
+UNREACHABLE = "127.0.0.1:1"  # content address of tests that never fetch texts
 
 
 class RecordingProvider(llm_service_pb2_grpc.LLMProviderServiceServicer):
@@ -208,6 +220,44 @@ async def _delete_streams(js: Any, ns: Namespace) -> None:
 
 
 @pytest.fixture(scope="session")
+def cj_template_db(postgres_admin_url: str) -> Iterator[str]:
+    """A migrated database that each test's database is copied from (CREATE ... TEMPLATE),
+    which is several times faster than migrating a fresh one per test."""
+    name = unique_name("cjtmpl")
+    url = run_sync(lambda: pg_infra.create_database(postgres_admin_url, name))
+    migrate.upgrade_sync(url)
+    yield name
+    run_sync(lambda: pg_infra.drop_database(postgres_admin_url, name))
+
+
+@pytest.fixture
+def cj_database(postgres_admin_url: str, cj_template_db: str) -> Iterator[Callable[[], str]]:
+    """Factory for a migrated database private to one test (dropped afterwards)."""
+    names: list[str] = []
+
+    def create() -> str:
+        names.append(unique_name("cj"))
+        run_sync(
+            lambda: _admin(
+                postgres_admin_url, f'CREATE DATABASE "{names[-1]}" TEMPLATE "{cj_template_db}"'
+            )
+        )
+        return pg_infra.to_sqlalchemy(pg_infra.with_database(postgres_admin_url, names[-1]))
+
+    yield create
+    for name in names:
+        run_sync(lambda name=name: pg_infra.drop_database(postgres_admin_url, name))
+
+
+async def _admin(admin_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(pg_infra.to_asyncpg(pg_infra.with_database(admin_url, "postgres")))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
 def content_db(database_url: str) -> str:
     """The content service's tables live in the session database (content ids dedupe)."""
     return database_url
@@ -216,16 +266,24 @@ def content_db(database_url: str) -> str:
 @pytest.fixture
 async def start_cj(
     content_db: str,
-    fresh_database: Callable[[], str],
+    cj_database: Callable[[], str],
     nats_url: str,
     grpc_server: Callable[..., Any],
 ) -> AsyncIterator[Callable[..., Any]]:
-    """``cj = await start_cj(defaults=..., pipeline=...)``: a fresh service per call."""
+    """``cj = await start_cj(defaults=..., pipeline=..., content=True)``: a fresh service.
+
+    The real content service is started only for tests that need it (``content=True``).
+    """
     cleanups: list[Callable[[], Any]] = []
-    content = await content_bootstrap.start(
-        ContentConfig(database_url=content_db, grpc_port=0, metrics_port=0, shutdown_grace_s=0.2)
-    )
-    cleanups.append(lambda: content.stop(grace=0))
+
+    async def start_content() -> str:
+        app = await content_bootstrap.start(
+            ContentConfig(
+                database_url=content_db, grpc_port=0, metrics_port=0, shutdown_grace_s=0.2
+            )
+        )
+        cleanups.append(lambda: app.stop(grace=0))
+        return app.address
 
     async def start(
         *,
@@ -233,6 +291,7 @@ async def start_cj(
         pipeline: PipelineSettings | None = None,
         env: dict | None = None,
         replica_of: CJ | None = None,
+        content: bool = False,
     ) -> CJ:
         """A new service; `replica_of` shares that one's database, namespace and provider."""
         provider = replica_of.provider if replica_of else RecordingProvider()
@@ -244,14 +303,15 @@ async def start_cj(
             )
         )
         ns = replica_of.ns if replica_of else Namespace(unique_name("cj"))
-        database = replica_of.app.config.database_url if replica_of else fresh_database()
+        database = replica_of.app.config.database_url if replica_of else cj_database()
+        content_addr = await start_content() if content else UNREACHABLE
         config = Config(
             database_url=database,
             nats_url=nats_url,
             nats_namespace=ns.prefix,
             grpc_port=0,
             metrics_port=0,
-            content_addr=content.address,
+            content_addr=content_addr,
             llm_provider_addr=llm_addr,
             instance_id=unique_name("cj"),
             defaults=defaults or BatchDefaults(),
@@ -266,7 +326,7 @@ async def start_cj(
             cleanups.append(lambda: _delete_streams(nc.jetstream(), ns))
         channel = grpc.aio.insecure_channel(app.address)
         cleanups.append(channel.close)
-        content_ch = channels.insecure_channel(content.address, [channels.CONTENT_SERVICE])
+        content_ch = channels.insecure_channel(content_addr, [channels.CONTENT_SERVICE])
         cleanups.append(content_ch.close)
         return CJ(
             app,
@@ -286,3 +346,9 @@ async def start_cj(
 @pytest.fixture
 async def cj(start_cj: Callable[..., Any]) -> CJ:
     return await start_cj()
+
+
+@pytest.fixture
+async def cj_content(start_cj: Callable[..., Any]) -> CJ:
+    """A cj service wired to a real content service."""
+    return await start_cj(content=True)

@@ -37,7 +37,8 @@ async def test_a_submission_is_stored_running_and_its_first_wave_reaches_llm_pro
     assert current.progress.comparisons_in_flight == 4
 
 
-async def test_the_prompt_shows_texts_and_context_but_never_essay_ids_or_names(cj):
+async def test_the_prompt_shows_texts_and_context_but_never_essay_ids_or_names(cj_content):
+    cj = cj_content
     prompt_id = await cj.put_text("Write about a journey that changed you.")
     essays = [
         text_essay(
@@ -60,7 +61,8 @@ async def test_the_prompt_shows_texts_and_context_but_never_essay_ids_or_names(c
     assert "secret-id" not in flat and "student-" not in flat
 
 
-async def test_essays_given_by_content_id_are_fetched_from_the_content_service(cj):
+async def test_essays_given_by_content_id_are_fetched_from_the_content_service(cj_content):
+    cj = cj_content
     ids = [await cj.put_text(f"Stored essay {i} {unique_name()}") for i in range(2)]
     essays = [cj_pb2.EssayInput(essay_id=f"c{i}", content_id=cid) for i, cid in enumerate(ids)]
     response = await cj.submit(essays)
@@ -100,83 +102,70 @@ async def test_a_one_essay_batch_completes_at_once_with_insufficient_essays(cj):
     assert cj.requests_of(a.assessment_id) == []
 
 
-@pytest.mark.parametrize(
-    ("essays", "kwargs", "code", "reason"),
-    [
-        (
-            [text_essay("a", "x"), text_essay("a", "y")],
-            {},
-            "INVALID_ARGUMENT",
-            "DUPLICATE_ESSAY_ID",
-        ),
-        (
-            [text_essay("a", "x"), text_essay("b", "y")],
-            {"stopping": cj_pb2.StoppingOptions(budget=-1)},
-            "INVALID_ARGUMENT",
-            "INVALID_ARGUMENT",
-        ),
-        (
-            [text_essay("a", "x"), text_essay("b", "y")],
-            {"request_id": ""},
-            "INVALID_ARGUMENT",
-            "INVALID_ARGUMENT",
-        ),
-        ([text_essay("a", "x"), text_essay("b", "   ")], {}, "INVALID_ARGUMENT", "CONTENT_EMPTY"),
-        (
-            [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="nope")],
-            {},
-            "INVALID_ARGUMENT",
-            "INVALID_CONTENT_ID",
-        ),
-        (
-            [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="0" * 64)],
-            {},
-            "FAILED_PRECONDITION",
-            "CONTEXT_MISSING",
-        ),
-        (
-            [text_essay("a", "x"), text_essay("b", "y")],
-            {"student_prompt_content_id": "1" * 64},
-            "FAILED_PRECONDITION",
-            "CONTEXT_MISSING",
-        ),
-        (
-            [text_essay("a", "x"), text_essay("b", "y", anchor_grade="C")],
-            {},
-            "INVALID_ARGUMENT",
-            "UNKNOWN_GRADE_SCALE",
-        ),
-        (
-            [text_essay("a", "x"), text_essay("b", "y", anchor_grade="Z")],
-            {"grade_scale_id": "swedish_8_anchor"},
-            "INVALID_ARGUMENT",
-            "INVALID_GRADE",
-        ),
-        (
-            [text_essay("a", "x"), text_essay("b", "y")],
-            {"grade_scale_id": "nope"},
-            "INVALID_ARGUMENT",
-            "UNKNOWN_GRADE_SCALE",
-        ),
-    ],
-    ids=[
-        "duplicate-ids",
-        "negative-budget",
-        "no-request-id",
-        "empty-text",
-        "bad-content-id",
-        "missing-content",
-        "missing-prompt",
-        "anchor-without-scale",
-        "grade-off-scale",
-        "unknown-scale",
-    ],
-)
-async def test_invalid_submissions_are_refused_with_a_reason(cj, essays, kwargs, code, reason):
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await cj.submit(essays, **kwargs)
-    assert err.value.code() == getattr(grpc.StatusCode, code)
-    assert reason_of(err.value) == reason
+TWO = [text_essay("a", "x"), text_essay("b", "y")]
+INVALID = {  # case: (essays, request fields, code, reason)
+    "duplicate ids": (
+        [text_essay("a", "x"), text_essay("a", "y")],
+        {},
+        "INVALID_ARGUMENT",
+        "DUPLICATE_ESSAY_ID",
+    ),
+    "negative budget": (
+        TWO,
+        {"stopping": cj_pb2.StoppingOptions(budget=-1)},
+        "INVALID_ARGUMENT",
+        "INVALID_ARGUMENT",
+    ),
+    "no request id": (TWO, {"request_id": ""}, "INVALID_ARGUMENT", "INVALID_ARGUMENT"),
+    "empty text": (
+        [text_essay("a", "x"), text_essay("b", "   ")],
+        {},
+        "INVALID_ARGUMENT",
+        "CONTENT_EMPTY",
+    ),
+    "bad content id": (
+        [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="x")],
+        {},
+        "INVALID_ARGUMENT",
+        "INVALID_CONTENT_ID",
+    ),
+    "missing content": (
+        [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="0" * 64)],
+        {},
+        "FAILED_PRECONDITION",
+        "CONTEXT_MISSING",
+    ),
+    "missing prompt": (
+        TWO,
+        {"student_prompt_content_id": "1" * 64},
+        "FAILED_PRECONDITION",
+        "CONTEXT_MISSING",
+    ),
+    "anchor without scale": (
+        [text_essay("a", "x"), text_essay("b", "y", anchor_grade="C")],
+        {},
+        "INVALID_ARGUMENT",
+        "UNKNOWN_GRADE_SCALE",
+    ),
+    "grade off the scale": (
+        [text_essay("a", "x"), text_essay("b", "y", anchor_grade="Z")],
+        {"grade_scale_id": "swedish_8_anchor"},
+        "INVALID_ARGUMENT",
+        "INVALID_GRADE",
+    ),
+    "unknown scale": (TWO, {"grade_scale_id": "nope"}, "INVALID_ARGUMENT", "UNKNOWN_GRADE_SCALE"),
+}
+
+
+async def test_invalid_submissions_are_refused_with_a_reason_and_store_nothing(cj_content):
+    cj = cj_content
+    for case, (essays, kwargs, code, reason) in INVALID.items():
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await cj.submit(essays, **kwargs)
+        assert err.value.code() == getattr(grpc.StatusCode, code), case
+        assert reason_of(err.value) == reason, case
+    listed = await cj.stub.ListAssessments(cj_pb2.ListAssessmentsRequest())
+    assert list(listed.assessments) == []
 
 
 async def test_an_unknown_judge_model_is_refused(cj):
@@ -189,8 +178,18 @@ async def test_an_unknown_judge_model_is_refused(cj):
     assert JUDGE.model == "sim-judge"
 
 
-async def test_the_missing_content_ids_are_named(cj):
+async def test_the_missing_content_ids_are_named(cj_content):
+    cj = cj_content
     missing = "2" * 64
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await cj.submit([text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id=missing)])
     assert missing in err.value.details() and "b" in err.value.details()
+
+
+async def test_an_unreachable_content_service_is_a_dependency_failure(cj):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await cj.submit(
+            [text_essay("a", "x"), cj_pb2.EssayInput(essay_id="b", content_id="3" * 64)]
+        )
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert reason_of(err.value) == "DEPENDENCY_UNAVAILABLE"

@@ -67,7 +67,8 @@ async def register(
         )
 
 
-async def test_an_assignment_brings_its_context_and_anchors_into_the_batch(cj):
+async def test_an_assignment_brings_its_context_and_anchors_into_the_batch(cj_content):
+    cj = cj_content
     assignment = unique_name("asg")
     await register(cj, assignment)
     a = (await cj.submit(4, assignment_id=assignment)).assessment
@@ -87,7 +88,8 @@ async def test_an_assignment_brings_its_context_and_anchors_into_the_batch(cj):
     assert any(essay_id.startswith("anchor-") for essay_id in shown)
 
 
-async def test_a_canonical_assignment_refuses_a_rubric_override(cj):
+async def test_a_canonical_assignment_refuses_a_rubric_override(cj_content):
+    cj = cj_content
     assignment = unique_name("asg")
     await register(cj, assignment, origin=cj_admin_pb2.CONTEXT_ORIGIN_CANONICAL_NATIONAL)
     rubric = await cj.put_text("my own rubric")
@@ -97,14 +99,16 @@ async def test_a_canonical_assignment_refuses_a_rubric_override(cj):
     assert reason_of(err.value) == "RUBRIC_LOCKED"
 
 
-async def test_an_assignment_without_instructions_is_a_missing_context(cj):
+async def test_an_assignment_without_instructions_is_a_missing_context(cj_content):
+    cj = cj_content
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await cj.submit([text_essay("a", "x"), text_essay("b", "y")], assignment_id="nope")
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert reason_of(err.value) == "CONTEXT_MISSING"
 
 
-async def test_request_overrides_win_over_the_assignment(cj):
+async def test_request_overrides_win_over_the_assignment(cj_content):
+    cj = cj_content
     assignment = unique_name("asg")
     await register(cj, assignment)
     prompt = await cj.put_text("Describe your favourite place.")
