@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -11,18 +12,14 @@ _CALL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)
 
 
 class Metrics:
-    def child(self, metric: Any, *labels: str) -> Any:
-        """`metric.labels(*labels)`, memoised: the worker's hot path asks for the same few."""
-        key = (id(metric), labels)
-        found = self._children.get(key)
-        if found is None:
-            found = self._children[key] = metric.labels(*labels)
-        return found
-
     def __init__(self) -> None:
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._tally: dict[tuple[int, tuple[str, ...]], float] = {}
+        self._owners: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._lock = threading.Lock()
         self.registry = CollectorRegistry()
         r = self.registry
+        r.register(_FlushFirst(self))  # registered first, so collected (flushed) first
         self.submissions = Counter(
             "llm_submissions_total", "Submitted comparison requests by outcome.",
             ["outcome", "reason"], namespace=NS, registry=r)
@@ -58,3 +55,36 @@ class Metrics:
         self.breaker_opened = Counter(
             "llm_circuit_opened_total", "Times a provider circuit opened.", ["provider"],
             namespace=NS, registry=r)
+
+
+    def add(self, metric: Any, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        """Count on the hot path without touching prometheus_client (its inc() takes a lock
+        and validates labels every call); totals are applied whenever metrics are read."""
+        key = (id(metric), labels)
+        with self._lock:
+            self._tally[key] = self._tally.get(key, 0.0) + amount
+            self._owners[key] = metric
+
+    def flush(self) -> None:
+        with self._lock:
+            tally, self._tally = self._tally, {}
+        for key, amount in tally.items():
+            self.child(self._owners[key], *key[1]).inc(amount)
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, memoised: the worker's hot path asks for the same few."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
+
+class _FlushFirst:
+    """A collector with no metrics of its own: collecting it applies the pending tallies."""
+
+    def __init__(self, metrics: Metrics):
+        self._metrics = metrics
+
+    def collect(self) -> list[Any]:
+        self._metrics.flush()
+        return []

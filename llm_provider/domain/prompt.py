@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from llm_provider.domain.usage import estimate_tokens
 from llm_provider.domain.verdict import ESSAY_A, ESSAY_B
@@ -27,6 +26,16 @@ class Prompt:
     blocks: tuple[Block, ...]
     essay_a: str
     essay_b: str
+    # Derived once at construction: payload hashing, budgets and the simulated judge all
+    # read them (functools.cached_property would take a lock on every first access).
+    _user_text: str = field(init=False, repr=False, compare=False)
+    _estimated_tokens: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        text = "\n\n".join(self.user_texts())
+        object.__setattr__(self, "_user_text", text)
+        object.__setattr__(self, "_estimated_tokens",
+                           estimate_tokens(self.system) + estimate_tokens(text))
 
     def essays_text(self) -> str:
         return (
@@ -43,12 +52,3 @@ class Prompt:
 
     def estimated_tokens(self) -> int:
         return self._estimated_tokens
-
-    # Computed once per prompt: payload hashing, budgets and the simulated judge all read them.
-    @cached_property
-    def _user_text(self) -> str:
-        return "\n\n".join(self.user_texts())
-
-    @cached_property
-    def _estimated_tokens(self) -> int:
-        return estimate_tokens(self.system) + estimate_tokens(self._user_text)

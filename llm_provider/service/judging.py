@@ -27,7 +27,7 @@ from llm_provider.domain.manifest import Manifest, ModelSpec
 from llm_provider.metrics import Metrics
 from llm_provider.service import outcomes
 from llm_provider.service.clock import Clock
-from llm_provider.service.convert import add_usage, call_of, seconds_of, timestamp
+from llm_provider.service.convert import add_usage, call_of, seconds_of
 from llm_provider.service.registry import ProviderSlot
 
 log = structlog.get_logger("llm_provider.judging")
@@ -99,7 +99,7 @@ class Judge:
     async def _call(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
                     slot: ProviderSlot, call: ProviderCall, tokens: int) -> Disposition:
         assert slot.adapter is not None
-        state.started_at.CopyFrom(timestamp(self.clock.wall()))
+        state.started_at.FromNanoseconds(int(self.clock.wall() * 1e9))
         state.prompt_sha256 = slot.adapter.prompt_sha256(call)
         started = self.clock.mono()
         try:
@@ -193,21 +193,20 @@ class Judge:
         return Disposition(False, max(0.0, min(delay, left + 0.01)))
 
     def _count_call(self, call: ProviderCall, outcome: str) -> None:
-        self.metrics.child(self.metrics.provider_calls, call.spec.provider, call.spec.model_id,
-                           outcome).inc()
+        self.metrics.add(self.metrics.provider_calls,
+                         (call.spec.provider, call.spec.model_id, outcome))
 
     def _count_result(self, result: llm_pb2.ComparisonResult) -> None:
         outcome = "verdict" if result.HasField("verdict") else llm_pb2.ComparisonErrorReason.Name(
             result.error.reason).removeprefix("COMPARISON_ERROR_REASON_")
-        self.metrics.child(self.metrics.results, result.provider, outcome).inc()
+        self.metrics.add(self.metrics.results, (result.provider, outcome))
         usage = result.usage
         for kind, count in (("prompt", usage.prompt_tokens),
                             ("completion", usage.completion_tokens),
                             ("cache_read", usage.cache_read_tokens),
                             ("cache_write", usage.cache_write_tokens)):
             if count:
-                self.metrics.child(self.metrics.tokens, result.provider, result.model,
-                                   kind).inc(count)
+                self.metrics.add(self.metrics.tokens, (result.provider, result.model, kind),
+                                 count)
         if result.cost_usd:
-            self.metrics.child(self.metrics.cost, result.provider, result.model).inc(
-                result.cost_usd)
+            self.metrics.add(self.metrics.cost, (result.provider, result.model), result.cost_usd)

@@ -9,7 +9,7 @@ from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import ModelSpec
 from llm_provider.domain.usage import cost_usd
 from llm_provider.domain.verdict import Verdict
-from llm_provider.service.convert import timestamp, usage_of
+from llm_provider.service.convert import usage_of
 
 WINNERS = {"A": llm_pb2.WINNER_ESSAY_A, "B": llm_pb2.WINNER_ESSAY_B}
 
@@ -49,7 +49,7 @@ def finish(state: llm_pb2.ComparisonResult, queued: llm_pb2.QueuedComparison, *,
            spec: ModelSpec | None, completed: float) -> llm_pb2.ComparisonResult:
     """Stamp the final fields: metadata, completion time, cost over every attempt."""
     state.metadata.update(queued.request.metadata)
-    state.completed_at.CopyFrom(timestamp(completed))
+    state.completed_at.FromNanoseconds(int(completed * 1e9))
     state.cost_usd = cost_usd(usage_of(state.usage), spec) if spec is not None else 0.0
     return state
 
