@@ -81,6 +81,26 @@ def call_seed(seed: int, *parts: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+class DigestRng:
+    """A tiny deterministic generator for one call: uniforms are successive 64-bit words of
+    a sha256 chain over (seed, parts). Creating it costs one hash, where seeding a general
+    purpose generator costs far more, and a call needs only a handful of draws."""
+
+    def __init__(self, seed: int, *parts: str):
+        self._digest = hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).digest()
+        self._offset = 0
+
+    def random(self) -> float:
+        if self._offset == len(self._digest):
+            self._digest, self._offset = hashlib.sha256(self._digest).digest(), 0
+        word = int.from_bytes(self._digest[self._offset:self._offset + 8], "big")
+        self._offset += 8
+        return (word + 0.5) / _MAX_U
+
+    def normal(self, loc: float, scale: float) -> float:
+        return loc + scale * _NORMAL.inv_cdf(self.random())
+
+
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 

@@ -36,13 +36,13 @@ def record_error(state: llm_pb2.ComparisonResult, failure: ProviderFailure) -> N
 
 
 def record_verdict(state: llm_pb2.ComparisonResult, verdict: Verdict) -> None:
-    message = llm_pb2.ComparisonVerdict(
-        winner=WINNERS[verdict.winner], confidence=verdict.confidence,  # type: ignore[arg-type]
-        justification=verdict.justification,
-    )
+    message = state.verdict
+    message.Clear()
+    message.winner = WINNERS[verdict.winner]  # type: ignore[assignment]
+    message.confidence = verdict.confidence
+    message.justification = verdict.justification
     if verdict.probability_a is not None:
         message.probability_a = verdict.probability_a
-    state.verdict.CopyFrom(message)
 
 
 def finish(state: llm_pb2.ComparisonResult, queued: llm_pb2.QueuedComparison, *,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import random
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,6 @@ from llm_provider.domain.verdict import Verdict
 
 Sleep = Callable[[float], Awaitable[None]]
 ANSWER_OVERHEAD_TOKENS = 12  # the JSON keys and quotes around a verdict
-
-
-class SeededRandom(random.Random):
-    """A per-call generator: Mersenne Twister seeding is stable across Python versions and
-    several times cheaper to create than a numpy Generator, which matters once per call."""
-
-    def normal(self, loc: float, scale: float) -> float:
-        return self.gauss(loc, scale)
 
 
 def load_truth(path: str) -> dict[str, float]:
@@ -79,7 +70,7 @@ class SimulatedProvider(Provider):
         return theta
 
     async def judge(self, call: ProviderCall) -> ProviderReply:
-        rng = SeededRandom(simulation.call_seed(self._seed, call.request_id, str(call.attempt)))
+        rng = simulation.DigestRng(self._seed, call.request_id, str(call.attempt))
         delay = simulation.latency_s(self.params, rng)
         fault = simulation.fault(self.params, rng)
         if delay > 0:
