@@ -18,6 +18,8 @@ def after_commit(deps: Deps, out: StepOutcome) -> None:
         m.callback_latency.observe(seconds)
     if out.refit_seconds:
         m.refit_duration.labels(kind="incremental").observe(out.refit_seconds)
+    if out.final_fit_seconds:
+        m.refit_duration.labels(kind="final").observe(out.final_fit_seconds)
     if out.planned:
         m.top_ups.inc()
         m.planned.labels(kind="top_up").inc(out.planned)

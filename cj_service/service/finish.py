@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from sqlalchemy import func
 from sqlalchemy.engine import Row
@@ -26,6 +27,7 @@ async def finalize(
     ]
     judged = await comparison_repo.judged(conn, batch.id)
     warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
+    started = time.perf_counter()
     final = await asyncio.to_thread(
         results.compute,
         essays,
@@ -36,6 +38,7 @@ async def finalize(
         unfitted_reason=_unfitted_reason(reason),
         warm=warm,
     )
+    out.final_fit_seconds = time.perf_counter() - started
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
         conn,

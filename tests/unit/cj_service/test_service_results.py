@@ -69,3 +69,16 @@ def test_an_unfitted_batch_reports_each_essay_at_the_prior_with_the_reason():
     )
     (only,) = out.essays
     assert only.rank == 1 and only.se > 0 and out.calibration.reason == "insufficient essays"
+
+
+def test_a_single_student_with_anchors_is_ranked_and_graded():
+    q = np.array([2.0, 0.3, -2.0])
+    out = results.compute(
+        essays(3, {0: "A", 2: "E"}),
+        judged(q, 12),
+        seed=4,
+        grade_scale_id="swedish_8_anchor",
+        bootstrap_rounds=10,
+    )
+    student = next(e for e in out.essays if not e.is_anchor)
+    assert out.calibration.available and student.grade and student.rank == 2
