@@ -15,6 +15,7 @@ from typing import Any
 
 import grpc
 import nats
+import nats.js.errors
 import structlog
 from grpc_health.v1 import health
 from nats.aio.client import Client as NATS
@@ -23,6 +24,7 @@ from cj_service.adapters import migrate
 from cj_service.adapters.admin_content import ContentClient
 from cj_service.adapters.admin_repository import AdminRepository
 from cj_service.adapters.db import Database, create_engine
+from cj_service.adapters.db_errors import is_unavailable
 from cj_service.adapters.llm_client import LLMClient
 from cj_service.auth import AuthConfig
 from cj_service.config import Config
@@ -90,8 +92,8 @@ async def migrate_when_reachable(
         try:
             await migrate.upgrade(database_url)
             return
-        except (OSError, ConnectionError) as err:
-            if time.monotonic() + delay > deadline:
+        except Exception as err:
+            if not is_unavailable(err) or time.monotonic() + delay > deadline:
                 raise
             log.warning("database_not_reachable", error=repr(err))
             await asyncio.sleep(delay)
@@ -109,6 +111,28 @@ async def ensure_nats(js, config: Config) -> streams.ConsumerSpec:
     consumer = streams.cj_results_consumer(ns, ack_wait=config.pipeline.ack_wait_s)
     await streams.ensure_consumer(js, consumer)
     return consumer
+
+
+# A JetStream cluster that is electing leaders (a node just died or the cluster just
+# formed) answers API calls late or with 503 for a few seconds.
+_JETSTREAM_NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
+                        nats.js.errors.ServiceUnavailableError)
+
+
+async def ensure_nats_when_ready(
+    js, config: Config, *, timeout_s: float = STARTUP_TIMEOUT_S
+) -> streams.ConsumerSpec:
+    """Declare streams and the consumer, retrying while JetStream is not ready."""
+    deadline, delay = time.monotonic() + timeout_s, 0.5
+    while True:
+        try:
+            return await ensure_nats(js, config)
+        except _JETSTREAM_NOT_READY as err:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("jetstream_not_ready", error=repr(err))
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 4.0)
 
 
 async def start(config: Config) -> App:
@@ -132,7 +156,7 @@ async def start(config: Config) -> App:
 
 async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) -> App:
     js = nc.jetstream()
-    consumer_spec = await ensure_nats(js, config)
+    consumer_spec = await ensure_nats_when_ready(js, config)
     tls = TlsConfig.from_env(config.env)
     content_ch = channels.channel(config.content_addr, [channels.CONTENT_SERVICE], tls)
     llm_ch = channels.channel(config.llm_provider_addr, [channels.LLM_PROVIDER_SERVICE], tls)

@@ -67,6 +67,12 @@ async def lock_batch(
     return (await conn.execute(stmt)).first()
 
 
+async def lock_existing(conn: AsyncConnection, batch_id: str) -> Row:
+    """lock_batch for a batch this transaction knows exists."""
+    stmt = select(batches).where(batches.c.id == batch_id).with_for_update()
+    return (await conn.execute(stmt)).one()
+
+
 async def update_batch(conn: AsyncConnection, batch_id: str, **values: Any) -> Row:
     """Apply `values` (SQL expressions allowed), bump version and updated_at; return the row."""
     stmt = (

@@ -20,7 +20,7 @@ async def insert_planned(
     conn: AsyncConnection, batch_id: str, pairs: Sequence[PlannedPair]
 ) -> list[str]:
     """Persist planned comparisons as PENDING (before anything is sent); return their ids."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": ids.new_id(),
             "batch_id": batch_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import nats.errors
 import structlog
@@ -35,7 +36,7 @@ class ResultsConsumer:
         self._deps = deps
         self._spec = spec
         self._task: asyncio.Task | None = None
-        self._sub = None
+        self._sub: Any = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:

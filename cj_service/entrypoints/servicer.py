@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 
 import grpc
 
+from cj_service.adapters.db_errors import is_unavailable
 from cj_service.service import cancel, queries, submit, views
 from cj_service.service.deps import Deps
 from cj_service.service.model import CancelCommand, EssayIn, StoppingIn, SubmitCommand
-from contracts.errors import ServiceError, abort, invalid_argument
+from contracts.errors import ServiceError, abort, invalid_argument, unavailable
 from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
 
 DOMAIN = "cj.huleedu"
@@ -22,7 +23,11 @@ Resp = TypeVar("Resp")
 
 
 def rpc(method: Callable[[Any, Req], Awaitable[Resp]]) -> Callable[..., Awaitable[Resp]]:
-    """Run the handler; a ServiceError aborts the call with its rich status."""
+    """Run the handler; a ServiceError aborts the call with its rich status.
+
+    A database that is down (restarting, unreachable) is UNAVAILABLE, which callers retry,
+    rather than the UNKNOWN an unhandled exception would give.
+    """
 
     @functools.wraps(method)
     async def call(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
@@ -30,6 +35,11 @@ def rpc(method: Callable[[Any, Req], Awaitable[Resp]]) -> Callable[..., Awaitabl
             return await method(self, request)
         except ServiceError as error:
             await abort(context, error, domain=DOMAIN)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            down = unavailable("DEPENDENCY_UNAVAILABLE", f"database: {type(error).__name__}")
+            await abort(context, down, domain=DOMAIN)
 
     return call
 
@@ -84,7 +94,8 @@ def state_filter(value: int) -> str:
     if not value:
         return ""
     try:
-        return cj_pb2.AssessmentState.Name(value).removeprefix("ASSESSMENT_STATE_")
+        name = cj_pb2.AssessmentState.Name(value)  # type: ignore[arg-type]
+        return name.removeprefix("ASSESSMENT_STATE_")
     except ValueError:
         raise invalid_argument(
             "INVALID_ARGUMENT", f"unknown state {value}", field="state"

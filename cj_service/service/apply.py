@@ -78,6 +78,7 @@ async def _fresh(conn: AsyncConnection, batch, results, out: StepOutcome) -> lis
         if kind != "fresh":
             _count(out, kind)
             continue
+        assert row is not None  # "fresh" means the comparison exists and is in flight
         update = outcome_row(result)
         fresh.append((update, row))
         _count(out, "judged" if update["new_status"] == Status.JUDGED else "failed")

@@ -20,13 +20,14 @@ async def cancel_assessment(deps: Deps, cmd: CancelCommand) -> Row:
         )
     out = StepOutcome(cmd.assessment_id)
     async with deps.db.transaction() as conn:
-        batch = await batch_repo.lock_batch(conn, cmd.assessment_id)
-        if batch is None:
+        found = await batch_repo.lock_batch(conn, cmd.assessment_id)
+        if found is None:
             raise not_found(
                 "ASSESSMENT_NOT_FOUND",
                 f"no assessment {cmd.assessment_id!r}",
                 assessment_id=cmd.assessment_id,
             )
+        batch: Row = found
         if cmd.request_id:
             await _claim(conn, cmd)
         if batch.state == State.CANCELLED:

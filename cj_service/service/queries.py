@@ -116,7 +116,9 @@ async def results(deps: Deps, assessment_id: str) -> cj_pb2.GetAssessmentResults
 
 
 def _ts(value: datetime) -> Timestamp:
-    return views.timestamp(value)
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
 
 
 async def comparisons(

@@ -22,7 +22,7 @@ from cj_service.service.assignment_context import (
 from cj_service.service.deps import Deps
 from cj_service.service.model import ResolvedEssay, State, StepOutcome, SubmitCommand
 from contracts import ids
-from contracts.errors import failed_precondition, invalid_argument
+from contracts.errors import failed_precondition, invalid_argument, unavailable
 
 SEED_MASK = (1 << 63) - 1
 
@@ -60,7 +60,12 @@ async def submit_assessment(deps: Deps, cmd: SubmitCommand) -> tuple[Row, bool]:
     try:
         return await _store(deps, cmd, ctx, essays), False
     except _Raced:
-        return await _replay(deps, cmd), True
+        winner = await _replay(deps, cmd)
+        if winner is None:  # the racing claim rolled back too; let the client retry
+            raise unavailable(
+                "DEPENDENCY_UNAVAILABLE", "concurrent submission did not commit"
+            ) from None
+        return winner, True
 
 
 async def _replay(deps: Deps, cmd: SubmitCommand) -> Row | None:
@@ -180,7 +185,7 @@ async def _store(
         ):
             raise _Raced
         await batch_repo.insert_batch(conn, _values(deps, cmd, ctx, essays, batch_id), essays)
-        batch = await batch_repo.lock_batch(conn, batch_id)
+        batch = await batch_repo.lock_existing(conn, batch_id)
         students = sum(1 for e in essays if not e.is_anchor)
         if students < 1 or len(essays) < 2:
             batch = await finish.finalize(conn, batch, finish.INSUFFICIENT, deps, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.engine import Row
@@ -77,7 +78,7 @@ def assessment(row: Row) -> cj_pb2.Assessment:
     )
 
 
-def _enum(enum_type, prefix: str, name: str) -> int:
+def _enum(enum_type: Any, prefix: str, name: str) -> Any:
     return enum_type.Value(f"{prefix}_{name}") if name else 0
 
 

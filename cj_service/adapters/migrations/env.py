@@ -48,7 +48,7 @@ async def _run_async(url: str) -> None:
 
 
 def run_migrations_online() -> None:
-    url = context.config.get_main_option("sqlalchemy.url")
+    url = context.config.get_main_option("sqlalchemy.url") or ""
     asyncio.run(_run_async(url))
 
 
