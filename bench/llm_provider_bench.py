@@ -9,7 +9,7 @@
     results/s is measured from its first to its last published result. The baseline, measured
     in the same run on the same server, is raw JetStream in one Python process: publish N
     messages of the same size while a pull consumer fetches and acks them, N / elapsed.
-    Baseline and service rounds alternate (`--rounds`, default 3) and the best of each is
+    Baseline and service rounds alternate (`--rounds`, default 5) and the best of each is
     reported: the box is shared, and other load only ever slows a round down.
 
 Usage: .venv/bin/python bench/llm_provider_bench.py [--quick] [--n-fast N]
@@ -179,7 +179,7 @@ async def overhead(nats_url: str, js, *, n: int) -> float:
     finally:
         await intake.stop()
     workers = Service(
-        nats_url, ns, {"LLM_PROVIDER_CONCURRENCY": "256", "LLM_PROVIDER_FETCH_BATCH": "256"}
+        nats_url, ns, {"LLM_PROVIDER_CONCURRENCY": "512", "LLM_PROVIDER_FETCH_BATCH": "512"}
     )
     try:
         first, last = await result_times(js, ns, n, timeout=600)
@@ -234,7 +234,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="(a) with 600 requests, not 3,000")
     parser.add_argument("--n-fast", type=int, default=20_000, help="requests for (b)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating (b) rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating (b) rounds")
     parser.add_argument("--skip-a", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
