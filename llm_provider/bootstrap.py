@@ -6,7 +6,9 @@ KV bucket of retry state) is all the durable state it has.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,7 @@ from wsgiref.simple_server import WSGIServer
 
 import grpc
 import nats
+import nats.js.errors
 import numpy as np
 import structlog
 from grpc_health.v1 import health
@@ -90,7 +93,7 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
                             max_reconnect_attempts=-1, reconnect_time_wait=0.5)
     js = nc.jetstream()
     publisher = await AckedPublisher(nc).start()
-    queue, attempts = await _declare(js, publisher, ns, config)
+    queue, attempts = await _declare_when_ready(js, publisher, ns, config)
     manifest = load_manifest(config.manifest_path)
     adapters = dict(adapters) if adapters is not None else build_adapters(config)
     slots = build_slots(config.providers, adapters, worker=config.worker, now=clock.mono())
@@ -113,6 +116,28 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
              namespace=config.nats_namespace, providers=sorted(adapters))
     return App(config, port, metrics_server.server_port, server, health_servicer, nc, workers,
                slots, metrics, metrics_server, adapters, publisher)
+
+
+# A JetStream cluster that is electing leaders (a node just died or the cluster just
+# formed) answers API calls late or with 503 for a few seconds.
+_NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
+              nats.js.errors.ServiceUnavailableError)
+DECLARE_TIMEOUT_S = 60.0
+
+
+async def _declare_when_ready(js: nats.js.JetStreamContext, publisher: AckedPublisher,
+                              ns: streams.Namespace, config: Config
+                              ) -> tuple[WorkQueue, AttemptStore]:
+    deadline, delay = time.monotonic() + DECLARE_TIMEOUT_S, 0.5
+    while True:
+        try:
+            return await _declare(js, publisher, ns, config)
+        except _NOT_READY as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("jetstream not ready", error=repr(exc))
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 4.0)
 
 
 async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,
