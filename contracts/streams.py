@@ -140,6 +140,8 @@ def llm_workers_consumer(
 def cj_results_consumer(
     ns: Namespace, *, ack_wait: float = 30.0, max_ack_pending: int = 5_000
 ) -> ConsumerSpec:
+    """JetStream uses backoff[i] as the ack wait of delivery i+1, so the first step is ack_wait
+    itself: a shorter one would redeliver results that are still being applied."""
     return ConsumerSpec(
         stream=ns.name("HULEEDU_LLM_RESULTS"),
         durable="cj-results",
@@ -147,7 +149,7 @@ def cj_results_consumer(
         ack_wait=ack_wait,
         max_deliver=50,
         max_ack_pending=max_ack_pending,
-        backoff=(1.0, 2.0, 5.0, 10.0, 30.0),
+        backoff=(ack_wait, 2 * ack_wait, 4 * ack_wait, 10 * ack_wait),
     )
 
 

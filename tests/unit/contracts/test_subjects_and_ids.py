@@ -48,3 +48,10 @@ def test_content_ids_are_the_sha256_of_the_bytes():
 def test_derived_ids_are_deterministic_and_new_ids_are_unique():
     assert ids.derived_id("a", "b") == ids.derived_id("a", "b") != ids.derived_id("a", "c")
     assert len({ids.new_id() for _ in range(1000)}) == 1000
+
+
+def test_the_results_consumer_never_waits_less_than_its_ack_wait_for_an_ack():
+    spec = cj_results_consumer(Namespace(), ack_wait=12.0)
+    assert spec.backoff[0] == spec.ack_wait
+    assert list(spec.backoff) == sorted(spec.backoff)
+    assert spec.max_deliver > len(spec.backoff)
