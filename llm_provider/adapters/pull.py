@@ -25,7 +25,7 @@ HEARTBEAT = "100"
 class PullFeed:
     def __init__(self, nc: Client, *, stream: str, durable: str,
                  on_message: Callable[[Msg], None], on_status: Callable[[], None],
-                 expires: float = 5.0):
+                 expires: float = 2.0):
         self._nc = nc
         self._next = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self._on_message = on_message
@@ -54,6 +54,10 @@ class PullFeed:
         """True when open requests must have expired server-side without telling us (e.g. a
         reconnect lost them); the caller then resets credit and asks again."""
         return self.credit > 0 and time.monotonic() - self._last_request > self._expires + 1.0
+
+    def drain_by(self) -> float:
+        """Monotonic time by which every open pull request has expired."""
+        return self._last_request + self._expires + 0.5
 
     def reset(self) -> None:
         self.credit = 0

@@ -17,7 +17,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from contracts import headers
+from contracts import headers, subjects
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.adapters.pull import PullFeed
 from llm_provider.config import WorkerSettings
@@ -89,7 +89,7 @@ class WorkerPool:
 
     async def _process(self, msg: Msg) -> None:
         try:
-            queued = headers.decode_as(llm_pb2.QueuedComparison, msg.data, msg.headers)
+            queued = _decoded(msg)
         except headers.UndecodableMessage as exc:
             self._metrics.undecodable.inc()
             log.error("undecodable work-queue message terminated", error=str(exc),
@@ -122,8 +122,13 @@ class WorkerPool:
         """Stop pulling, let calls in flight finish for `grace` s, hand the rest back."""
         self._stopping = True
         self._wake.set()
+        deadline = time.monotonic() + grace
         if self._inflight:
             await asyncio.wait(list(self._inflight), timeout=grace)
+        # Open pull requests may still deliver; nak those (see _spawn) until they expire,
+        # rather than leave them to wait out ack_wait on a closed subscription.
+        while self._feed.credit and time.monotonic() < min(deadline, self._feed.drain_by()):
+            await asyncio.sleep(0.05)
         leftover = [(task, entry[0]) for task, entry in self._inflight.items()]
         for task, _ in leftover:
             task.cancel()
@@ -145,6 +150,16 @@ class WorkerPool:
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
         await self._feed.stop()
+
+
+def _decoded(msg: Msg) -> llm_pb2.QueuedComparison:
+    """Decode and sanity-check: protobuf parses many byte strings, so a message without the
+    fields every result needs is as undecodable as garbage (and retrying cannot fix it)."""
+    queued = headers.decode_as(llm_pb2.QueuedComparison, msg.data, msg.headers)
+    request = queued.request
+    if not request.request_id or not subjects.is_valid_results_key(request.results_subject_key):
+        raise headers.UndecodableMessage("queued comparison lacks request_id or results key")
+    return queued
 
 
 def _delivery_count(msg: Msg) -> int:

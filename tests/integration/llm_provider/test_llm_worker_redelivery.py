@@ -84,3 +84,17 @@ async def _queue_empty(nats_url: str, namespace) -> bool:
         return info.state.messages == 0
     finally:
         await nc.close()
+
+
+async def test_a_queued_message_without_a_request_id_is_terminated_not_retried(
+    start_service, nats_url, namespace
+):
+    app = await start_service()
+    nc = await nats.connect(nats_url)
+    empty = llm_pb2.QueuedComparison()
+    data, hdrs = headers.encode(empty, msg_id="empty-1")
+    await nc.jetstream().publish(namespace.subject(subjects.LLM_REQUESTS), data, headers=hdrs)
+    await nc.close()
+    undecodable = app.metrics.undecodable
+    await wait_until(lambda: undecodable._value.get() == 1, message="empty request counted")
+    await wait_until(lambda: _queue_empty(nats_url, namespace), message="empty request removed")
