@@ -170,3 +170,29 @@ def start_chaos_mesh(
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def scrape(port: int, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """The samples called ``name`` on a replica's /metrics page, keyed by their labels."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+        text = page.read().decode()
+    return {
+        tuple(sorted(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples if s.name == name
+    }
+
+
+def call_outcomes(mesh: ChaosMesh) -> dict[str, float]:
+    """Provider calls by outcome, summed over the llm_provider replicas alive now."""
+    totals: dict[str, float] = {}
+    for replica in mesh.replicas_of("llm_provider"):
+        for labels, value in scrape(replica.metrics_port,
+                                    "huleedu_llm_provider_calls_total").items():
+            outcome = dict(labels)["outcome"]
+            totals[outcome] = totals.get(outcome, 0.0) + value
+    return totals

@@ -23,7 +23,7 @@ import pytest
 from contracts import channels
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.streams import Namespace
-from tests.e2e.chaos_support import SERVICE_NAMES, ChaosMesh, start_chaos_mesh
+from tests.e2e.chaos_support import SERVICE_NAMES, ChaosMesh, call_outcomes, start_chaos_mesh
 from tests.e2e.chaos_support_checks import Ledger, balance
 from tests.e2e.chaos_support_client import Caller, essay_text
 from tests.fixtures.scratch import scratch_dir
@@ -162,7 +162,8 @@ async def test_every_batch_completes_and_the_ledger_balances_through_kills_and_r
     await asyncio.wait_for(watcher, PROFILE.timeout_s)
     assert chaos_mesh.all_alive(), "a restarted replica or NATS node is not running"
     ledger = await settle(chaos_mesh, work.submitted, timeout_s=90)
-    print(f"\nchaos[{PROFILE.name}] {ledger.summary()}")
+    calls = call_outcomes(chaos_mesh)  # since the last restart of each llm_provider replica
+    print(f"\nchaos[{PROFILE.name}] {ledger.summary()} provider_calls={calls}")
     print("faults: " + "; ".join(f"{f.at}s {f.action} {f.target} (running={f.running_batches})"
                                  for f in chaos_mesh.faults))
     states = {b: cj_pb2.AssessmentState.Name(a.state) for b, a in work.finished.items()}
@@ -170,3 +171,4 @@ async def test_every_batch_completes_and_the_ledger_balances_through_kills_and_r
     assert not ledger.problems, ledger.problems[:10]
     assert ledger.judged > 0 and ledger.batches == len(work.submitted)
     assert all(f.running_batches > 0 for f in chaos_mesh.faults if f.action == "kill -9")
+    assert sum(v for k, v in calls.items() if k != "ok") > 0, calls  # faults were injected
