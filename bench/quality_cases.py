@@ -7,6 +7,7 @@ from quality_sim import RunSpec, Snapshot, simulate
 from scipy.stats import norm, spearmanr
 from sim_judge import SimJudge
 
+from cj_service.domain.bt_firth import fit_bias_firth
 from cj_service.domain.bt_prior import fit_bt_eb
 from cj_service.domain.comparisons import Comparisons
 from cj_service.domain.grade_scales import GradeScale
@@ -47,7 +48,7 @@ def run_seed(seed: int) -> dict:
     _reliabilities(
         out, "coin", simulate(RunSpec(coin_toss=True, checkpoints=(10, 20)), seed).snapshots
     )
-    k12 = runs["ours_s1.5"].snapshots[N * 12 // 2].bias_fit
+    k12 = fit_bias_firth(runs["ours_s1.5"].snapshots[N * 12 // 2].comps)
     out["beta"] = (float(k12.beta[0]), float(k12.beta_se[0]))
     out.update(_grades(seed, runs["random_s3"].snapshots[N * 10 // 2]))
     out.update(_soft(seed, runs["ours_s1.5"]))

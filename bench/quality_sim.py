@@ -19,6 +19,7 @@ from cj_service.domain.bt import BTFit, Comparisons, fit_bt
 from cj_service.domain.bt_prior import fit_bt_eb
 from cj_service.domain.pairing import PairHistory, SelectionConfig, select_pairs
 from cj_service.domain.reliability import split_half_reliability, ssr
+from cj_service.domain.soft import is_soft, soft_dispersion, weighted_for_dispersion
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,6 @@ class Snapshot:
     true_rel: float
     honest_rel: float
     ssr: float
-    bias_fit: BTFit  # weak-prior fit: the bias term is not attenuated by shrinkage
 
 
 @dataclass
@@ -54,10 +54,6 @@ class RunResult:
     theta: np.ndarray
     snapshots: dict[int, Snapshot] = field(default_factory=dict)  # keyed by calls
 
-
-# A logistic coefficient is attenuated when the other effects are over-shrunk (logit
-# non-collapsibility), so the position bias is read from a nearly flat-prior fit.
-BIAS_PRIOR_SD = 10.0
 
 Hook = Callable[[BTFit], np.ndarray | None]
 
@@ -144,9 +140,18 @@ def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook) -> 
 
 def _refit(comps: Comparisons, prev: BTFit | None) -> BTFit:
     if prev is None:
-        return fit_bt_eb(comps, max_rounds=3)
+        return _eb(comps, prior_sd=3.0, init=None, max_rounds=3)
     start = max(prev.prior_sd, 0.5)  # never let an early collapse of tau stick
-    return fit_bt_eb(comps, prior_sd=start, init=prev.params, max_rounds=2)
+    return _eb(comps, prior_sd=start, init=prev.params, max_rounds=2)
+
+
+def _eb(comps: Comparisons, *, prior_sd: float, init, max_rounds: int) -> BTFit:
+    """EB fit; soft verdicts re-weighted by their estimated dispersion (soft.py)."""
+    fit = fit_bt_eb(comps, prior_sd=prior_sd, init=init, max_rounds=max_rounds)
+    if not is_soft(comps.y).any():
+        return fit
+    weighted = weighted_for_dispersion(comps, soft_dispersion(comps, fit))
+    return fit_bt_eb(weighted, prior_sd=fit.prior_sd, init=fit.params, max_rounds=max_rounds)
 
 
 def _next_pairs(spec: RunSpec, comps, fit: BTFit, m: int, rng, hook):
@@ -161,6 +166,7 @@ def _next_pairs(spec: RunSpec, comps, fit: BTFit, m: int, rng, hook):
         rng=rng,
         cov=fit.cov,
         item_weight=weight,
+        info_scale=1.0 / soft_dispersion(comps, fit),
         config=spec.config,
     )
     if spec.design == "both":
@@ -171,11 +177,9 @@ def _next_pairs(spec: RunSpec, comps, fit: BTFit, m: int, rng, hook):
 def _snapshot(result: RunResult, halves, theta, calls: int, *, chain_fits=None) -> None:
     """Metrics at a checkpoint. halves: the two independent half-designs' comparisons."""
     comps = _merge(halves)
-    prior = np.mean([f.prior_sd for f in chain_fits]) if chain_fits else None
-    fit = fit_bt_eb(comps) if prior is None else fit_bt_eb(comps, prior_sd=prior, max_rounds=2)
-    halves_fit = chain_fits or [fit_bt_eb(h) for h in halves]
+    fit = _eb(comps, prior_sd=3.0, init=None, max_rounds=80)  # converged: grades need it
+    halves_fit = chain_fits or [_eb(h, prior_sd=3.0, init=None, max_rounds=80) for h in halves]
     weak = fit_bt(comps, prior_sd=3.0)
-    bias_fit = fit_bt(comps, prior_sd=BIAS_PRIOR_SD)
     rho = float(spearmanr(fit.scores, theta)[0])
     r = float(np.corrcoef(fit.scores, theta)[0, 1])
     result.snapshots[calls] = Snapshot(
@@ -186,7 +190,6 @@ def _snapshot(result: RunResult, halves, theta, calls: int, *, chain_fits=None) 
         true_rel=r * r,
         honest_rel=split_half_reliability(halves_fit[0].scores, halves_fit[1].scores),
         ssr=ssr(weak),
-        bias_fit=bias_fit,
     )
 
 

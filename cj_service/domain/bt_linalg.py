@@ -56,9 +56,10 @@ def dense_hessian(
 
 @dataclass(frozen=True)
 class Solver:
-    """Solves H z = r for one or many right-hand sides (columns)."""
+    """Solves H z = r for one or many right-hand sides (columns): a Cholesky factor for
+    small batches, CG on the sparse matrix for large ones."""
 
-    matrix: sp.csr_matrix
+    matrix: sp.csr_matrix | None
     chol: tuple[np.ndarray, bool] | None
 
     @classmethod
@@ -69,7 +70,7 @@ class Solver:
 
     @classmethod
     def from_dense(cls, h: np.ndarray) -> Solver:
-        return cls(sp.csr_matrix(h), sla.cho_factor(h, lower=True, check_finite=False))
+        return cls(None, sla.cho_factor(h, lower=True, check_finite=False))
 
     @classmethod
     def for_fit(cls, x_design: sp.csr_matrix, curvature: np.ndarray, prior_prec: np.ndarray):
@@ -86,6 +87,10 @@ class Solver:
     def is_dense(self) -> bool:
         return self.chol is not None
 
+    @property
+    def size(self) -> int:
+        return self.chol[0].shape[0] if self.chol is not None else self.matrix.shape[0]
+
     def solve(self, rhs: np.ndarray, *, tol: float = _CG_TOL) -> np.ndarray:
         if self.chol is not None:
             return sla.cho_solve(self.chol, rhs, check_finite=False)
@@ -95,7 +100,7 @@ class Solver:
         """Dense inverse; only for the dense path (small batches)."""
         if self.chol is None:
             raise ValueError("dense inverse refused for a large batch")
-        return sla.cho_solve(self.chol, np.eye(self.matrix.shape[0]), check_finite=False)
+        return sla.cho_solve(self.chol, np.eye(self.size), check_finite=False)
 
 
 def block_cg(

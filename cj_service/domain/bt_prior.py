@@ -49,13 +49,34 @@ def fit_bt_eb(
     to land on the largest fixed point; a cheap refit may start from the previous fit's
     value with a small max_rounds. The returned fit records the prior it used."""
     tau = float(np.clip(prior_sd, MIN_SD, MAX_SD))
-    fit = fit_bt(comps, prior_sd=tau, lapse=lapse, estimate_bias=estimate_bias, init=init, rng=rng)
-    for _ in range(max_rounds):
-        new_tau = next_prior_sd(fit)
-        if abs(new_tau - tau) < _TOL:
+    fit = _fit(comps, tau, lapse, estimate_bias, init, rng)
+    rounds = 1
+    while rounds < max_rounds:
+        t1 = next_prior_sd(fit)
+        if abs(t1 - tau) < _TOL:
             break
-        tau = new_tau
-        fit = fit_bt(
-            comps, prior_sd=tau, lapse=lapse, estimate_bias=estimate_bias, init=fit.params, rng=rng
-        )
+        fit1 = _fit(comps, t1, lapse, estimate_bias, fit.params, rng)
+        rounds += 1
+        t2 = next_prior_sd(fit1)
+        jump = _aitken(tau, t1, t2) if rounds < max_rounds else None
+        if jump is None:
+            tau, fit = t1, fit1
+            continue
+        tau, fit = jump, _fit(comps, jump, lapse, estimate_bias, fit1.params, rng)
+        rounds += 1
     return fit
+
+
+def _fit(comps, tau, lapse, estimate_bias, init, rng) -> BTFit:
+    return fit_bt(comps, prior_sd=tau, lapse=lapse, estimate_bias=estimate_bias, init=init, rng=rng)
+
+
+def _aitken(t0: float, t1: float, t2: float) -> float | None:
+    """Aitken's delta-squared jump for a linearly converging fixed point, if it is sane."""
+    denom = t2 - 2.0 * t1 + t0
+    if abs(denom) < 1e-12:
+        return None
+    jump = t0 - (t1 - t0) ** 2 / denom
+    if not (MIN_SD <= jump <= MAX_SD) or (t2 - t1) * (jump - t2) < 0:
+        return None  # only extrapolate in the direction the iteration is going
+    return float(jump)

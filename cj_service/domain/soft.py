@@ -1,0 +1,42 @@
+"""Soft verdicts: how much one P(A) from logprobs is worth relative to a hard verdict.
+
+The BT likelihood takes a soft verdict y = P(A) as a fractional outcome, i.e. a quasi-
+likelihood whose variance function p(1 - p) is that of a coin flip. A judge's P(A) varies
+far less than a coin flip around its mean, so each soft verdict carries more information
+than its unit weight says. We estimate the dispersion phi = mean Pearson residual^2 of the
+soft verdicts, (y - p)^2 / (p (1 - p)), and give soft verdicts weight 1/phi: the standard
+quasi-likelihood correction. Scores move little, but SEs, the empirical-Bayes prior width,
+the pair selector's information estimate and the reliability become right for the judge.
+Hard verdicts keep phi = 1 (a Bernoulli outcome's Pearson residuals average 1 by
+definition).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cj_service.domain.bt import BTFit, Comparisons, win_probability
+
+MIN_PHI = 0.02
+
+
+def is_soft(y: np.ndarray) -> np.ndarray:
+    return (y > 0.0) & (y < 1.0)
+
+
+def soft_dispersion(comps: Comparisons, fit: BTFit) -> float:
+    """Pearson dispersion of the soft verdicts under `fit` (1.0 when there are none)."""
+    soft = is_soft(comps.y)
+    if soft.sum() < 10:
+        return 1.0
+    eta = fit.scores[comps.idx_a] - fit.scores[comps.idx_b] + fit.beta[comps.judge]
+    p = win_probability(eta, fit.lapse)[soft]
+    r2 = (comps.y[soft] - p) ** 2 / np.maximum(p * (1.0 - p), 1e-9)
+    dof = max(1.0 - comps.n_items / max(comps.size, 1), 0.1)  # fitted scores absorb some
+    return float(np.clip(np.mean(r2) / dof, MIN_PHI, 1.0))
+
+
+def weighted_for_dispersion(comps: Comparisons, phi: float) -> Comparisons:
+    """Same comparisons with each soft verdict's weight divided by phi."""
+    scale = np.where(is_soft(comps.y), 1.0 / phi, 1.0)
+    return comps.reweighted(comps.weight * scale)
