@@ -37,11 +37,12 @@ class Profile:
     comparisons_per_essay: int
     max_in_flight: int
     kill_rounds: int  # kill -9 + restart of a random replica, per service
+    keep_running: int  # before each fault, submit a batch if fewer than this are running
     timeout_s: float
 
 
-SHORT = Profile("short", 2, 12, 6, 6, 1, 150)
-LONG = Profile("long", 4, 24, 8, 8, 4, 480)
+SHORT = Profile("short", 2, 12, 6, 6, 1, 1, 150)
+LONG = Profile("long", 4, 24, 8, 8, 4, 3, 480)
 PROFILE = LONG if os.environ.get("HULEEDU_CHAOS") == "long" else SHORT
 FAULT_RATE_ENV = {"LLM_PROVIDER_SIMULATED_RATE_429": "0.15",
                   "LLM_PROVIDER_SIMULATED_RATE_500": "0.15"}
@@ -114,9 +115,9 @@ class Workload:
 
 async def run_faults(mesh: ChaosMesh, work: Workload, rng: random.Random) -> None:
     for action, target in fault_plan(rng, PROFILE.kill_rounds):
-        if work.running == 0:
+        if work.running < PROFILE.keep_running:
             await work.submit()  # every fault must land on live work
-        before = len(mesh.faults)
+        before, running = len(mesh.faults), work.running
         if action == "replica":
             victim = await asyncio.to_thread(mesh.kill_replica, target, rng)
             await asyncio.sleep(rng.uniform(0.2, 2.0))
@@ -127,7 +128,7 @@ async def run_faults(mesh: ChaosMesh, work: Workload, rng: random.Random) -> Non
             await asyncio.to_thread(mesh.restart_nats_node, int(target))
         else:
             await asyncio.to_thread(mesh.restart_postgres)
-        mesh.faults[before].running_batches = work.running
+        mesh.faults[before].running_batches = running
         await asyncio.sleep(rng.uniform(0.5, 2.0))
 
 
