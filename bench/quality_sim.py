@@ -1,9 +1,8 @@
 """One simulated assessment driven by the real cj_service domain code (quality_bench's engine).
 
-A run pairs essays (random baseline, or our selection: the live service's select_pairs),
-asks the simulated judge in batches of `batch` (the in-flight window), refits the BT model
-with the empirical-Bayes prior after every batch and records metrics at checkpoints of
-k = 2 * calls / N.
+A run pairs essays (random baseline, or the service's two-chain design from design.py), asks
+the simulated judge in batches of `batch` (the in-flight window), refits after every batch
+and records metrics at checkpoints of k = 2 * calls / N.
 """
 
 from __future__ import annotations
@@ -15,11 +14,9 @@ import numpy as np
 from scipy.stats import spearmanr
 from sim_judge import SimJudge
 
-from cj_service.domain.bt import BTFit, Comparisons, fit_bt
-from cj_service.domain.bt_prior import fit_bt_eb
-from cj_service.domain.pairing import PairHistory, SelectionConfig, select_pairs
-from cj_service.domain.reliability import split_half_reliability, ssr
-from cj_service.domain.soft import is_soft, soft_dispersion, weighted_for_dispersion
+from cj_service.domain import design as cj_design
+from cj_service.domain.bt import BTFit, Comparisons
+from cj_service.domain.pairing import SelectionConfig
 
 
 @dataclass(frozen=True)
@@ -59,17 +56,22 @@ Hook = Callable[[BTFit], np.ndarray | None]
 
 
 class _Log:
-    """Growing arrays of judged comparisons."""
+    """Growing arrays of judged comparisons and their chains."""
 
     def __init__(self) -> None:
         self.a: list[np.ndarray] = []
         self.b: list[np.ndarray] = []
         self.y: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
 
-    def add(self, a: np.ndarray, b: np.ndarray, y: np.ndarray) -> None:
+    def add(self, a: np.ndarray, b: np.ndarray, y: np.ndarray, chain=0) -> None:
         self.a.append(a)
         self.b.append(b)
         self.y.append(y)
+        self.c.append(np.broadcast_to(np.asarray(chain, dtype=np.int64), a.shape))
+
+    def chains(self) -> np.ndarray:
+        return np.concatenate(self.c)
 
     def comps(self, n: int, upto: int | None = None) -> Comparisons:
         a, b, y = (np.concatenate(x)[:upto] for x in (self.a, self.b, self.y))
@@ -87,15 +89,11 @@ def simulate(spec: RunSpec, seed: int, *, weight_hook: Hook | None = None) -> Ru
         _random_design(spec, judge, log, rng, total=targets[-1])
         for calls in targets:
             comps = log.comps(spec.n, calls)
-            half = rng.permutation(calls) < calls // 2
-            _snapshot(result, [_subset(comps, half), _subset(comps, ~half)], theta, calls)
+            chain = (rng.permutation(calls) < calls // 2).astype(np.int64)
+            _snapshot(result, comps, chain, theta, calls)
         return result
     _adaptive(spec, judge, log, rng, targets, result, weight_hook)
     return result
-
-
-def _subset(c: Comparisons, mask: np.ndarray) -> Comparisons:
-    return Comparisons.build(c.idx_a[mask], c.idx_b[mask], c.y[mask], n_items=c.n_items)
 
 
 def _verdicts(spec: RunSpec, judge: SimJudge, a, b, rng) -> np.ndarray:
@@ -115,89 +113,43 @@ def _random_design(spec: RunSpec, judge: SimJudge, log: _Log, rng, *, total: int
 
 
 def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook) -> None:
-    """Two independent adaptive chains (each chooses its pairs from its own fit only), so
-    the split-half correlation between them stays honest; the scores use both."""
+    """The service's two-chain design (design.py): each chain adapts on its own verdicts."""
     n = spec.n
-    chains = [_Log(), _Log()]
-    for chain in chains:
+    for h in range(cj_design.CHAINS):
         perm = rng.permutation(n)
         a, b = perm[0::2][: n // 2], perm[1::2][: n // 2]
-        chain.add(a, b, _verdicts(spec, judge, a, b, rng))
-    calls, fits = 2 * (n // 2), [None, None]
+        log.add(a, b, _verdicts(spec, judge, a, b, rng), chain=h)
+    calls, fits = cj_design.CHAINS * (n // 2), None
     while True:
-        halves = [chain.comps(n) for chain in chains]
-        fits = [_refit(c, f) for c, f in zip(halves, fits, strict=True)]
+        comps, chain = log.comps(n), log.chains()
+        fits = cj_design.refit_chains(comps, chain, fits)
         if calls in targets:
-            _snapshot(result, halves, result.theta, calls, chain_fits=fits)
+            _snapshot(result, comps, chain, result.theta, calls, fits=fits)
         if calls >= targets[-1]:
             return
         m = min(spec.batch, min(t for t in targets if t > calls) - calls)
-        for h, share in enumerate((m // 2, m - m // 2)):
-            a, b = _next_pairs(spec, halves[h], fits[h], share, rng, hook)
-            chains[h].add(a, b, _verdicts(spec, judge, a, b, rng))
-            calls += a.size
+        want = m // 2 if spec.design == "both" else m
+        weight = hook(fits[0]) if hook else None
+        a, b, c = cj_design.plan(
+            comps, chain, fits, m=want, rng=rng, item_weight=weight, config=spec.config
+        )
+        if spec.design == "both":
+            a, b, c = np.r_[a, b], np.r_[b, a], np.r_[c, c]
+        log.add(a, b, _verdicts(spec, judge, a, b, rng), chain=c)
+        calls += a.size
 
 
-def _refit(comps: Comparisons, prev: BTFit | None) -> BTFit:
-    if prev is None:
-        return _eb(comps, prior_sd=3.0, init=None, max_rounds=3)
-    start = max(prev.prior_sd, 0.5)  # never let an early collapse of tau stick
-    return _eb(comps, prior_sd=start, init=prev.params, max_rounds=2)
-
-
-def _eb(comps: Comparisons, *, prior_sd: float, init, max_rounds: int) -> BTFit:
-    """EB fit; soft verdicts re-weighted by their estimated dispersion (soft.py)."""
-    fit = fit_bt_eb(comps, prior_sd=prior_sd, init=init, max_rounds=max_rounds)
-    if not is_soft(comps.y).any():
-        return fit
-    weighted = weighted_for_dispersion(comps, soft_dispersion(comps, fit))
-    return fit_bt_eb(weighted, prior_sd=fit.prior_sd, init=fit.params, max_rounds=max_rounds)
-
-
-def _next_pairs(spec: RunSpec, comps, fit: BTFit, m: int, rng, hook):
-    history = PairHistory(comps.idx_a, comps.idx_b, np.zeros(comps.size, dtype=bool))
-    weight = hook(fit) if hook else None
-    want = m // 2 if spec.design == "both" else m
-    a, b = select_pairs(
-        fit.scores,
-        fit.se**2,
-        history=history,
-        m=max(want, 1),
-        rng=rng,
-        cov=fit.cov,
-        item_weight=weight,
-        info_scale=1.0 / soft_dispersion(comps, fit),
-        config=spec.config,
-    )
-    if spec.design == "both":
-        return np.concatenate([a, b]), np.concatenate([b, a])
-    return a, b
-
-
-def _snapshot(result: RunResult, halves, theta, calls: int, *, chain_fits=None) -> None:
-    """Metrics at a checkpoint. halves: the two independent half-designs' comparisons."""
-    comps = _merge(halves)
-    fit = _eb(comps, prior_sd=3.0, init=None, max_rounds=80)  # converged: grades need it
-    halves_fit = chain_fits or [_eb(h, prior_sd=3.0, init=None, max_rounds=80) for h in halves]
-    weak = fit_bt(comps, prior_sd=3.0)
-    rho = float(spearmanr(fit.scores, theta)[0])
-    r = float(np.corrcoef(fit.scores, theta)[0, 1])
+def _snapshot(result: RunResult, comps, chain, theta, calls: int, *, fits=None) -> None:
+    """Metrics at a checkpoint (chain: each comparison's half-design)."""
+    summary = cj_design.summarise(comps, chain, fits, with_bias=False)
+    rho = float(spearmanr(summary.fit.scores, theta)[0])
+    r = float(np.corrcoef(summary.fit.scores, theta)[0, 1])
     result.snapshots[calls] = Snapshot(
         calls=calls,
-        fit=fit,
+        fit=summary.fit,
         comps=comps,
         spearman=rho,
         true_rel=r * r,
-        honest_rel=split_half_reliability(halves_fit[0].scores, halves_fit[1].scores),
-        ssr=ssr(weak),
-    )
-
-
-def _merge(halves) -> Comparisons:
-    a, b = halves
-    return Comparisons.build(
-        np.concatenate([a.idx_a, b.idx_a]),
-        np.concatenate([a.idx_b, b.idx_b]),
-        np.concatenate([a.y, b.y]),
-        n_items=a.n_items,
+        honest_rel=summary.honest_reliability,
+        ssr=summary.ssr,
     )

@@ -1,0 +1,147 @@
+"""The adaptive design as the service runs it: two independent chains, one scoring.
+
+Every comparison belongs to chain 0 or 1. Chain h chooses its next pairs from a fit of
+chain h's verdicts only, so given the true qualities the chains' verdicts are independent and
+the split-half reliability between them is honest under adaptive pairing (reliability.py).
+The reported scores come from one fit of all verdicts. Soft verdicts are re-weighted by their
+estimated dispersion (soft.py); the position bias is reported from the Firth fit (bt_firth).
+
+Typical use per top-up: fits = refit_chains(comps, chain, fits); a, b, c = plan(...);
+and at a checkpoint or the end: summary = summarise(comps, chain, fits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cj_service.domain.bt import BTFit, Comparisons, fit_bt
+from cj_service.domain.bt_firth import fit_bias_firth
+from cj_service.domain.bt_prior import fit_bt_eb
+from cj_service.domain.pairing import PairHistory, SelectionConfig, select_pairs
+from cj_service.domain.reliability import split_half_reliability, ssr
+from cj_service.domain.soft import is_soft, soft_dispersion, weighted_for_dispersion
+
+CHAINS = 2
+DEFAULT_SELECTION = SelectionConfig()
+_START_SD = 3.0
+
+
+@dataclass(frozen=True)
+class Summary:
+    fit: BTFit  # empirical-Bayes fit of all verdicts: scores, SEs, infit/outfit
+    honest_reliability: float
+    ssr: float
+    bias_fit: BTFit | None  # Firth fit: beta and beta_se to report
+    dispersion: float
+
+
+def subset(comps: Comparisons, mask: np.ndarray) -> Comparisons:
+    return Comparisons(
+        comps.idx_a[mask],
+        comps.idx_b[mask],
+        comps.y[mask],
+        comps.weight[mask],
+        comps.judge[mask],
+        comps.n_items,
+        comps.n_judges,
+    )
+
+
+def fit_scores(
+    comps: Comparisons,
+    *,
+    prior_sd: float = _START_SD,
+    init: np.ndarray | None = None,
+    max_rounds: int = 80,
+) -> BTFit:
+    """Empirical-Bayes fit with soft verdicts weighted by their dispersion."""
+    fit = fit_bt_eb(comps, prior_sd=prior_sd, init=init, max_rounds=max_rounds)
+    if not is_soft(comps.y).any():
+        return fit
+    weighted = weighted_for_dispersion(comps, soft_dispersion(comps, fit))
+    return fit_bt_eb(weighted, prior_sd=fit.prior_sd, init=fit.params, max_rounds=max_rounds)
+
+
+def refit_chains(
+    comps: Comparisons, chain: np.ndarray, previous: tuple[BTFit | None, ...] | None = None
+) -> tuple[BTFit, ...]:
+    """Cheap warm-started refit of each chain (two prior updates; never below sd 0.5, so an
+    early collapse of the prior width cannot stick)."""
+    previous = previous or (None,) * CHAINS
+    fits = []
+    for h, prev in enumerate(previous):
+        part = subset(comps, chain == h)
+        if prev is None:
+            fits.append(fit_scores(part, max_rounds=3))
+        else:
+            start = max(prev.prior_sd, 0.5)
+            fits.append(fit_scores(part, prior_sd=start, init=prev.params, max_rounds=2))
+    return tuple(fits)
+
+
+def plan(
+    comps: Comparisons,
+    chain: np.ndarray,
+    fits: tuple[BTFit, ...],
+    *,
+    m: int,
+    rng: np.random.Generator,
+    pending: PairHistory | None = None,
+    pending_chain: np.ndarray | None = None,
+    item_weight: np.ndarray | None = None,
+    config: SelectionConfig = DEFAULT_SELECTION,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Up to m new pairs split between the chains: (idx_a, idx_b, chain of each pair)."""
+    out_a, out_b, out_c = [], [], []
+    shares = [m // CHAINS + (1 if h < m % CHAINS else 0) for h in range(CHAINS)]
+    for h, share in enumerate(shares):
+        if share == 0:
+            continue
+        history = _chain_history(comps, chain == h, pending, pending_chain, h)
+        a, b = select_pairs(
+            fits[h].scores,
+            fits[h].se ** 2,
+            history=history,
+            m=share,
+            rng=rng,
+            cov=fits[h].cov,
+            item_weight=item_weight,
+            info_scale=1.0 / soft_dispersion(subset(comps, chain == h), fits[h]),
+            config=config,
+        )
+        out_a.append(a)
+        out_b.append(b)
+        out_c.append(np.full(a.size, h))
+    return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_c)
+
+
+def _chain_history(comps, mask, pending, pending_chain, h) -> PairHistory:
+    a, b = comps.idx_a[mask], comps.idx_b[mask]
+    busy = np.zeros(a.size, dtype=bool)
+    if pending is not None and pending.idx_a.size:
+        own = pending_chain == h if pending_chain is not None else np.ones(pending.idx_a.size, bool)
+        a = np.concatenate([a, pending.idx_a[own]])
+        b = np.concatenate([b, pending.idx_b[own]])
+        busy = np.concatenate([busy, np.ones(int(own.sum()), dtype=bool)])
+    return PairHistory(a, b, busy)
+
+
+def summarise(
+    comps: Comparisons,
+    chain: np.ndarray,
+    fits: tuple[BTFit, ...] | None = None,
+    *,
+    with_bias: bool = True,
+) -> Summary:
+    """Full-data scores, the honest reliability, naive SSR and (optionally) the bias fit."""
+    fits = fits or tuple(fit_scores(subset(comps, chain == h)) for h in range(CHAINS))
+    fit = fit_scores(comps)
+    return Summary(
+        fit=fit,
+        honest_reliability=split_half_reliability(fits[0].scores, fits[1].scores),
+        ssr=ssr(fit_bt(comps, prior_sd=3.0)),
+        bias_fit=fit_bias_firth(comps) if with_bias else None,
+        dispersion=soft_dispersion(comps, fit),
+    )
