@@ -105,6 +105,7 @@ class ChaosMesh:
         fresh = mesh_mod._spawn(self.run_dir, spec, victim.replica, {**self.base_env,
                                                                      **self.mesh.env})
         self.mesh.replicas[self.mesh.replicas.index(victim)] = fresh
+        mesh_mod.save(self.run_dir, self.mesh)  # so that `down` stops the new process
         mesh_mod._wait_ready(fresh)
         self._note("restart", f"{victim.service}[{victim.replica}]")
         return fresh
@@ -130,6 +131,7 @@ class ChaosMesh:
 
     def stop(self) -> None:
         try:
+            mesh_mod.save(self.run_dir, self.mesh)
             mesh_mod.down(self.run_dir, say=lambda _: None)
         finally:
             self.cluster.stop()
