@@ -21,11 +21,17 @@ from cj_service.domain.bt_firth import fit_bias_firth
 from cj_service.domain.bt_prior import fit_bt_eb
 from cj_service.domain.pairing import PairHistory, SelectionConfig, select_pairs
 from cj_service.domain.reliability import split_half_reliability, ssr
-from cj_service.domain.soft import is_soft, soft_dispersion, weighted_for_dispersion
+from cj_service.domain.soft import (
+    efficient_weights,
+    is_soft,
+    logit_dispersion,
+    soft_dispersion,
+)
 
 CHAINS = 2
 DEFAULT_SELECTION = SelectionConfig()
 _START_SD = 3.0
+_IRLS_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,10 @@ def fit_scores(
     fit = fit_bt_eb(comps, prior_sd=prior_sd, init=init, max_rounds=max_rounds)
     if not is_soft(comps.y).any():
         return fit
-    weighted = weighted_for_dispersion(comps, soft_dispersion(comps, fit))
-    return fit_bt_eb(weighted, prior_sd=fit.prior_sd, init=fit.params, max_rounds=max_rounds)
+    for _ in range(_IRLS_ROUNDS):
+        weighted = comps.reweighted(efficient_weights(comps, fit))
+        fit = fit_bt_eb(weighted, prior_sd=fit.prior_sd, init=fit.params, max_rounds=max_rounds)
+    return fit
 
 
 def refit_chains(
@@ -108,13 +116,20 @@ def plan(
             rng=rng,
             cov=fits[h].cov,
             item_weight=item_weight,
-            info_scale=1.0 / soft_dispersion(subset(comps, chain == h), fits[h]),
+            constant_info=_constant_info(subset(comps, chain == h), fits[h]),
             config=config,
         )
         out_a.append(a)
         out_b.append(b)
         out_c.append(np.full(a.size, h))
     return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_c)
+
+
+def _constant_info(comps: Comparisons, fit: BTFit) -> float | None:
+    """Soft verdicts weighted efficiently carry 1/phi2 whatever the pair (soft.py)."""
+    if not is_soft(comps.y).any():
+        return None
+    return 1.0 / logit_dispersion(comps, fit)
 
 
 def _chain_history(comps, mask, pending, pending_chain, h) -> PairHistory:

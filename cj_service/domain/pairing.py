@@ -62,12 +62,14 @@ def select_pairs(
     cov: np.ndarray | None = None,
     item_weight: np.ndarray | None = None,
     info_scale: float = 1.0,
+    constant_info: float | None = None,
     config: SelectionConfig = SelectionConfig(),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Choose up to m new (idx_a, idx_b) pairs; idx_a is the essay to show as "Essay A".
 
     info_scale: information of one verdict relative to a coin flip's (1/phi for a judge
-    whose soft verdicts have dispersion phi, see soft.py)."""
+    whose soft verdicts have dispersion phi, see soft.py); constant_info: information of one
+    verdict when it does not depend on the pair (efficiently weighted soft verdicts)."""
     n = scores.size
     if m <= 0 or n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -75,7 +77,9 @@ def select_pairs(
     if item_weight is not None:
         weights = weights * item_weight
     a, b = _candidates(scores, variances, rng=rng, config=config)
-    gain = pair_gain(a, b, scores, variances, cov, weights, info_scale=info_scale)
+    gain = pair_gain(
+        a, b, scores, variances, cov, weights, info_scale=info_scale, constant_info=constant_info
+    )
     repeats = _repeat_counts(a, b, history, n=n)
     cap = max(config.max_per_item, -(-2 * m // n))
     busy = np.bincount(history.idx_a[history.pending], minlength=n) + np.bincount(
@@ -101,6 +105,7 @@ def pair_gain(
     weights: np.ndarray,
     *,
     info_scale: float = 1.0,
+    constant_info: float | None = None,
 ) -> np.ndarray:
     """Expected reduction of sum_i w_i Var(theta_i) from one verdict on each pair."""
     if cov is None:
@@ -110,7 +115,7 @@ def pair_gain(
         var_diff = np.maximum(variances[a] + variances[b] - 2.0 * cov[a, b], 1e-12)
         spill = _weighted_spill(a, b, cov, weights)
     pbar = sigmoid((scores[a] - scores[b]) / np.sqrt(1.0 + np.pi * var_diff / 8.0))
-    info = info_scale * pbar * (1.0 - pbar)
+    info = info_scale * pbar * (1.0 - pbar) if constant_info is None else constant_info
     return info * spill / (1.0 + info * var_diff)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from cj_service.domain.bt import BTFit, Comparisons, win_probability
 
 MIN_PHI = 0.02
+_MIN_PQ = 0.05
 
 
 def is_soft(y: np.ndarray) -> np.ndarray:
@@ -40,3 +41,30 @@ def weighted_for_dispersion(comps: Comparisons, phi: float) -> Comparisons:
     """Same comparisons with each soft verdict's weight divided by phi."""
     scale = np.where(is_soft(comps.y), 1.0 / phi, 1.0)
     return comps.reweighted(comps.weight * scale)
+
+
+def logit_dispersion(comps: Comparisons, fit: BTFit) -> float:
+    """Dispersion phi2 of the soft verdicts on the logit scale: Var(P(A)) = phi2 (p q)^2."""
+    soft = is_soft(comps.y)
+    if soft.sum() < 10:
+        return 1.0
+    p = _p(comps, fit)[soft]
+    pq = np.maximum(p * (1.0 - p), _MIN_PQ)
+    dof = max(1.0 - comps.n_items / max(comps.size, 1), 0.1)
+    return float(max(np.mean((comps.y[soft] - p) ** 2 / pq**2) / dof, MIN_PHI))
+
+
+def efficient_weights(comps: Comparisons, fit: BTFit) -> np.ndarray:
+    """Weights that turn the fractional-Bernoulli likelihood into the efficient estimator
+    for logit-normal soft verdicts (variance phi2 (p q)^2): w = 1 / (phi2 p q), evaluated
+    at `fit` -- iterate with refits (IRLS). Each soft verdict then carries 1/phi2 units of
+    information whatever the pair's closeness; hard verdicts keep their weights."""
+    p = _p(comps, fit)
+    pq = np.maximum(p * (1.0 - p), _MIN_PQ)
+    scale = np.where(is_soft(comps.y), 1.0 / (logit_dispersion(comps, fit) * pq), 1.0)
+    return comps.weight * scale
+
+
+def _p(comps: Comparisons, fit: BTFit) -> np.ndarray:
+    eta = fit.scores[comps.idx_a] - fit.scores[comps.idx_b] + fit.beta[comps.judge]
+    return win_probability(eta, fit.lapse)
