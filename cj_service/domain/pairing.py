@@ -120,8 +120,13 @@ def pair_gain(
 
 
 def _weighted_spill(a: np.ndarray, b: np.ndarray, cov: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """u'C W C u = S_aa + S_bb - 2 S_ab with S = C W C (one BLAS product)."""
-    s = (cov * w) @ cov
+    """u'C W C u = S_aa + S_bb - 2 S_ab with S = C W C (one BLAS product; float32 for
+    large batches, ample for ranking candidate pairs)."""
+    if cov.shape[0] > 400:
+        c32 = cov.astype(np.float32)
+        s = ((c32 * w.astype(np.float32)) @ c32).astype(float)
+    else:
+        s = (cov * w) @ cov
     d = np.diag(s)
     return d[a] + d[b] - 2.0 * s[a, b]
 
