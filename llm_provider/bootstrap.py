@@ -26,6 +26,7 @@ from prometheus_client import start_http_server
 from contracts import channels, serving, streams
 from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
 from contracts.tls import add_port
+from llm_provider.adapters import nats_client
 from llm_provider.adapters.attempts import AttemptStore
 from llm_provider.adapters.jetstream import AckedPublisher
 from llm_provider.adapters.providers.base import Provider
@@ -89,8 +90,9 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
     clock = clock or Clock()
     metrics = Metrics()
     ns = streams.Namespace(config.nats_namespace)
-    nc = await nats.connect(config.nats_servers, name=config.instance_id, tls=config.nats_tls,
-                            max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    nc = await nats_client.connect(config.nats_servers, name=config.instance_id,
+                                   tls=config.nats_tls, max_reconnect_attempts=-1,
+                                   reconnect_time_wait=0.5)
     js = nc.jetstream()
     publisher = await AckedPublisher(nc).start()
     queue, attempts = await _declare_when_ready(js, publisher, ns, config)
