@@ -84,3 +84,16 @@ async def test_a_provider_missing_on_the_worker_side_ends_in_provider_not_config
     await submit(stub_for(app), comparison("r"))
     [result] = await results.wait_for(1)
     assert result.error.reason == llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_NOT_CONFIGURED
+
+
+async def test_a_429_with_retry_after_is_not_retried_before_the_provider_allows(
+    start_service, stub_for, results
+):
+    limited = ProviderFailure(errors.RATE_LIMITED, "slow down", http_status=429, retry_after=0.8)
+    provider = ScriptedProvider(per_request={"r": [limited]})
+    app = await start_service(adapters={"simulated": provider})
+    await submit(stub_for(app), comparison("r"))
+    [result] = await results.wait_for(1)
+    assert result.HasField("verdict") and result.attempts == 2
+    first, second = (t for _, _, t in provider.calls)
+    assert second - first >= 0.8
