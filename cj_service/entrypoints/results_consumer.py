@@ -26,6 +26,7 @@ from contracts.streams import ConsumerSpec
 log = structlog.get_logger("cj_service.results")
 Item = tuple[Msg, llm_pb2.ComparisonResult]
 RETRY_DELAY_S = 1.0
+GROUPS_IN_PARALLEL = 8  # below the engine's pool (10 + 10 overflow)
 KEEPALIVE_S = 0.4
 STOP_GRACE_S = 5.0
 
@@ -109,8 +110,15 @@ async def _process(deps: Deps, items: list[Item]) -> None:
         deps.metrics.comparisons.labels(outcome="unknown").inc(len(unknown))
         log.warning("unknown_comparisons", count=len(unknown), example=unknown[0][1].request_id)
         await _settle(deps, unknown, ok=True)
-    for batch_id, group in groups.items():
-        await _apply_group(deps, batch_id, group)
+    # Each batch's group is its own transaction under its own row lock, so groups of one
+    # fetch can be applied side by side: one slow refit no longer holds up every other batch.
+    gate = asyncio.Semaphore(GROUPS_IN_PARALLEL)
+
+    async def apply_one(batch_id: str, group: list[Item]) -> None:
+        async with gate:
+            await _apply_group(deps, batch_id, group)
+
+    await asyncio.gather(*(apply_one(b, g) for b, g in groups.items()))
 
 
 async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
