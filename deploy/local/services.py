@@ -39,7 +39,7 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("content", "content_service", "CONTENT", 50051, 9101, "huleedu_content",
                 "CONTENT_ADDR"),
-    ServiceSpec("llm_provider", "llm_provider", "LLM_PROVIDER", 50052, 9102, "huleedu_llm",
+    ServiceSpec("llm_provider", "llm_provider", "LLM_PROVIDER", 50052, 9102, None,
                 "LLM_PROVIDER_ADDR"),
     ServiceSpec("cj", "cj_service", "CJ", 50053, 9103, "huleedu_cj", "CJ_ADDR"),
 )
