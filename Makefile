@@ -75,8 +75,16 @@ test-e2e: $(INSTALL_STAMP) ## End-to-end tests (several real services)
 	@$(call pytest_suite,tests/e2e)
 
 .PHONY: chaos
-chaos: $(INSTALL_STAMP) ## Chaos tests only (replica kills, NATS node loss, Postgres restart)
-	@$(call pytest_suite,tests/e2e,-k chaos)
+chaos: $(INSTALL_STAMP) ## Chaos tests, long profile, 3 runs in a row (kill -9, NATS node, Postgres)
+	@for run in 1 2 3; do \
+		echo "== chaos run $$run/3"; \
+		HULEEDU_CHAOS=long $(PYTEST) tests/e2e/test_chaos.py tests/e2e/test_chaos_provider.py \
+			-q $(PYTEST_ARGS) || exit $$?; \
+	done
+
+.PHONY: load
+load: $(INSTALL_STAMP) ## Load test: 50 concurrent batches of 200 essays (p50/p99 time-to-result)
+	HULEEDU_LOAD=1 $(PYTEST) tests/e2e/test_load.py -q $(PYTEST_ARGS)
 
 .PHONY: run
 run: install ## Start the mesh, run an assessment on the sample essays, stop (JUDGE=...)

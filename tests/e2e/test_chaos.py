@@ -147,7 +147,7 @@ async def settle(mesh: ChaosMesh, batch_ids: list[str], *, timeout_s: float) -> 
 
 
 async def test_every_batch_completes_and_the_ledger_balances_through_kills_and_restarts(
-    chaos_mesh,
+    chaos_mesh, capsys
 ):
     rng = random.Random(int(os.environ.get("HULEEDU_CHAOS_SEED", time.time_ns() % 2**32)))
     env = chaos_mesh.env
@@ -164,9 +164,10 @@ async def test_every_batch_completes_and_the_ledger_balances_through_kills_and_r
     assert chaos_mesh.all_alive(), "a restarted replica or NATS node is not running"
     ledger = await settle(chaos_mesh, work.submitted, timeout_s=90)
     calls = call_outcomes(chaos_mesh)  # since the last restart of each llm_provider replica
-    print(f"\nchaos[{PROFILE.name}] {ledger.summary()} provider_calls={calls}")
-    print("faults: " + "; ".join(f"{f.at}s {f.action} {f.target} (running={f.running_batches})"
-                                 for f in chaos_mesh.faults))
+    with capsys.disabled():  # the counts are the point of a chaos run: always show them
+        print(f"\nchaos[{PROFILE.name}] {ledger.summary()} provider_calls={calls}")
+        print("faults: " + "; ".join(f"{f.at}s {f.action} {f.target} (running={f.running_batches})"
+                                     for f in chaos_mesh.faults))
     states = {b: cj_pb2.AssessmentState.Name(a.state) for b, a in work.finished.items()}
     assert set(states.values()) == {"ASSESSMENT_STATE_COMPLETED"}, states
     assert not ledger.problems, ledger.problems[:10]
