@@ -22,7 +22,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 import numpy as np  # noqa: E402
 import quality_cases as cases  # noqa: E402
 
-K_GRID = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
+K_GRID = cases.K_GRID
 
 
 def main() -> None:
@@ -58,10 +58,10 @@ def report(per_seed: list[dict]) -> None:
     print(f"seeds={len(per_seed)}  N=200  beta=0.3  lapse=0.02  (k = 2 * calls / N)")
     curves = {name: _mean(per_seed, f"spearman_{name}") for name in cases.SPEARMAN_RUNS}
     print("\nSpearman with truth, mean over seeds")
-    print(f"{'design':<24}" + "".join(f"{'k=' + str(k):>7}" for k in K_GRID) + f"{'k*':>6}")
+    print(f"{'design (k=)':<20}" + "".join(f"{k:>6}" for k in K_GRID) + f"{'k*':>5}")
     for name, curve in curves.items():
-        row = "".join(f"{v:7.3f}" for v in curve)
-        print(f"{name:<24}{row}{smallest_k(curve):6.0f}")
+        row = "".join(f"{v:6.3f}" if np.isfinite(v) else f"{'-':>6}" for v in curve)
+        print(f"{name:<20}{row}{smallest_k(curve):5.0f}")
     q2 = _reliability_table(per_seed)
     q3 = _grades_table(per_seed)
     q4 = _bias_table(per_seed, curves)
@@ -106,6 +106,7 @@ def _grades_table(per_seed: list[dict]) -> dict[str, float]:
     print("\nGrades (sigma=3, k=10, 6 bands, 10 anchors; non-anchor essays)")
     rows = {
         "ours + anchors": "grades_ours",
+        "ours + anchors, P(A)": "grades_ours_soft",
         "random + anchors": "grades_random",
         "random + oracle map": "grades_oracle",
     }

@@ -17,7 +17,8 @@ N = 200
 BETA = 0.3
 SOFT_NOISE = 1.0
 Q5_CALLS = int(0.025 * N * (N - 1))
-K_GRID = (2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
+K_GRID = (2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 18, 20)
+K_SHORT = tuple(k for k in K_GRID if k <= 16)
 SPEARMAN_RUNS = (
     "random_s1.5",
     "ours_s1.5",
@@ -33,12 +34,12 @@ ANCHORS_PER_BAND = (1, 2, 2, 2, 2, 1)
 def run_seed(seed: int) -> dict:
     out: dict = {}
     specs = {
-        "random_s1.5": RunSpec(design="random"),
-        "ours_s1.5": RunSpec(extra_calls=(Q5_CALLS,)),
-        "random_s3": RunSpec(design="random", sigma=3.0),
-        "ours_s3": RunSpec(sigma=3.0),
-        "ours_s1.5_nobias": RunSpec(beta=0.0, checkpoints=K_GRID[:8]),
-        "both_orders_s1.5": RunSpec(design="both", checkpoints=K_GRID[:8]),
+        "random_s1.5": RunSpec(design="random", checkpoints=K_GRID),
+        "ours_s1.5": RunSpec(checkpoints=K_GRID, extra_calls=(Q5_CALLS,)),
+        "random_s3": RunSpec(design="random", sigma=3.0, checkpoints=K_GRID),
+        "ours_s3": RunSpec(sigma=3.0, checkpoints=K_GRID),
+        "ours_s1.5_nobias": RunSpec(beta=0.0, checkpoints=K_SHORT),
+        "both_orders_s1.5": RunSpec(design="both", checkpoints=K_SHORT),
     }
     runs = {name: simulate(spec, seed) for name, spec in specs.items()}
     for name, run in runs.items():
@@ -114,11 +115,14 @@ def _grades(seed: int, random_k10: Snapshot) -> dict:
 
     spec = RunSpec(sigma=3.0, checkpoints=(10,))
     ours = simulate(spec, seed, weight_hook=hook).snapshots[N * 10 // 2]
+    soft_spec = RunSpec(sigma=3.0, checkpoints=(10,), soft_noise=SOFT_NOISE, use_soft=True)
+    soft = simulate(soft_spec, seed, weight_hook=hook).snapshots[N * 10 // 2]
     order = np.argsort(random_k10.fit.scores)
     oracle = np.empty(N, int)
     oracle[order] = np.sort(bands)
     return {
         "grades_ours": _agreement(_project(ours.fit, anchors, bands), bands, mask),
+        "grades_ours_soft": _agreement(_project(soft.fit, anchors, bands), bands, mask),
         "grades_random": _agreement(_project(random_k10.fit, anchors, bands), bands, mask),
         "grades_oracle": _agreement(oracle, bands, mask),
     }
