@@ -88,13 +88,19 @@ class Solver:
         return self.chol is not None
 
     @property
+    def sparse(self) -> sp.csr_matrix:
+        if self.matrix is None:
+            raise ValueError("a dense solver keeps no sparse matrix")
+        return self.matrix
+
+    @property
     def size(self) -> int:
-        return self.chol[0].shape[0] if self.chol is not None else self.matrix.shape[0]
+        return self.chol[0].shape[0] if self.chol is not None else self.sparse.shape[0]
 
     def solve(self, rhs: np.ndarray, *, tol: float = _CG_TOL) -> np.ndarray:
         if self.chol is not None:
             return sla.cho_solve(self.chol, rhs, check_finite=False)
-        return block_cg(self.matrix, rhs, tol=tol)
+        return block_cg(self.sparse, rhs, tol=tol)
 
     def inverse(self) -> np.ndarray:
         """Dense inverse; only for the dense path (small batches)."""
@@ -166,7 +172,7 @@ def centred_posterior(
         cov = _centred(solver.inverse()[:n_items, :n_items])
         return np.diag(cov).copy(), cov
     rng = np.random.default_rng(0) if rng is None else rng
-    return _probed_variances(solver.matrix, n_items=n_items, rng=rng, probes=probes), None
+    return _probed_variances(solver.sparse, n_items=n_items, rng=rng, probes=probes), None
 
 
 def _centred(cov: np.ndarray) -> np.ndarray:
