@@ -21,8 +21,9 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class InMemorySource(AssignmentContextSource):
-    def __init__(self, instruction: InstructionRecord | None,
-                 anchors: Sequence[AnchorRecord] = ()) -> None:
+    def __init__(
+        self, instruction: InstructionRecord | None, anchors: Sequence[AnchorRecord] = ()
+    ) -> None:
         self.instruction, self.anchors = instruction, list(anchors)
         self.scales_asked: list[str] = []
 
@@ -35,18 +36,31 @@ class InMemorySource(AssignmentContextSource):
 
 
 def instruction(**fields) -> InstructionRecord:
-    values = dict(scope=Scope(assignment_id="a1"), instructions_text="Judge.",
-                  grade_scale_id="swedish_8_anchor", context_origin=ContextOrigin.TEACHER_CUSTOM,
-                  student_prompt_content_id="", judge_rubric_content_id="",
-                  created_at=NOW, updated_at=NOW)
+    values = dict(
+        scope=Scope(assignment_id="a1"),
+        instructions_text="Judge.",
+        grade_scale_id="swedish_8_anchor",
+        context_origin=ContextOrigin.TEACHER_CUSTOM,
+        student_prompt_content_id="",
+        judge_rubric_content_id="",
+        created_at=NOW,
+        updated_at=NOW,
+    )
     values.update(fields)
     return InstructionRecord(**values)
 
 
 def anchor(label: str, grade: str, content_id: str, scale: str = "swedish_8_anchor"):
-    return AnchorRecord(anchor_id=f"id-{label}", assignment_id="a1", label=label, grade=grade,
-                        grade_scale_id=scale, content_id=content_id, created_at=NOW,
-                        updated_at=NOW)
+    return AnchorRecord(
+        anchor_id=f"id-{label}",
+        assignment_id="a1",
+        label=label,
+        grade=grade,
+        grade_scale_id=scale,
+        content_id=content_id,
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def texts_of(store: Mapping[str, str]):
@@ -62,21 +76,27 @@ def texts_of(store: Mapping[str, str]):
 async def missing(source, fetch) -> ServiceError:
     with pytest.raises(ServiceError) as caught:
         await load_assignment_context("a1", source=source, fetch_texts=fetch)
-    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.FAILED_PRECONDITION,
-                                                        "CONTEXT_MISSING")
+    assert (caught.value.code, caught.value.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "CONTEXT_MISSING",
+    )
     return caught.value
 
 
 async def test_all_texts_are_fetched_in_one_round_trip_and_attached() -> None:
     source = InMemorySource(
         instruction(student_prompt_content_id="p", judge_rubric_content_id="r"),
-        [anchor("x", "C", "t1"), anchor("y", "A", "t2"), anchor("z", "A", "t1")])
+        [anchor("x", "C", "t1"), anchor("y", "A", "t2"), anchor("z", "A", "t1")],
+    )
     fetch, asked = texts_of({"p": "prompt", "r": "rubric", "t1": "essay one", "t2": "two"})
     ctx = await load_assignment_context("a1", source=source, fetch_texts=fetch)
     assert asked == [["p", "r", "t1", "t2"]]
     assert (ctx.student_prompt_text, ctx.judge_rubric_text) == ("prompt", "rubric")
     assert [(a.label, a.grade, a.text) for a in ctx.anchors] == [
-        ("x", "C", "essay one"), ("y", "A", "two"), ("z", "A", "essay one")]
+        ("x", "C", "essay one"),
+        ("y", "A", "two"),
+        ("z", "A", "essay one"),
+    ]
 
 
 async def test_an_assignment_without_scale_has_no_anchors() -> None:
@@ -105,22 +125,30 @@ async def test_a_dangling_rubric_is_named() -> None:
     assert (error.metadata["missing"], error.metadata["content_id"]) == ("judge_rubric", "r")
 
 
-@pytest.mark.parametrize("origin,override,locked", [
-    (ContextOrigin.CANONICAL_NATIONAL, True, True),
-    (ContextOrigin.CANONICAL_NATIONAL, False, False),
-    (ContextOrigin.RESEARCH_EXPERIMENT, True, False),
-    (ContextOrigin.UNSPECIFIED, True, False),
-])
+@pytest.mark.parametrize(
+    "origin,override,locked",
+    [
+        (ContextOrigin.CANONICAL_NATIONAL, True, True),
+        (ContextOrigin.CANONICAL_NATIONAL, False, False),
+        (ContextOrigin.RESEARCH_EXPERIMENT, True, False),
+        (ContextOrigin.UNSPECIFIED, True, False),
+    ],
+)
 async def test_only_a_canonical_national_assignment_locks_its_rubric(
-    origin: ContextOrigin, override: bool, locked: bool,
+    origin: ContextOrigin,
+    override: bool,
+    locked: bool,
 ) -> None:
     fetch, _ = texts_of({})
-    ctx = await load_assignment_context("a1", source=InMemorySource(
-        instruction(context_origin=origin)), fetch_texts=fetch)
+    ctx = await load_assignment_context(
+        "a1", source=InMemorySource(instruction(context_origin=origin)), fetch_texts=fetch
+    )
     if not locked:
         check_rubric_override(ctx, has_override=override)
         return
     with pytest.raises(ServiceError) as caught:
         check_rubric_override(ctx, has_override=override)
-    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.FAILED_PRECONDITION,
-                                                        "RUBRIC_LOCKED")
+    assert (caught.value.code, caught.value.reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "RUBRIC_LOCKED",
+    )

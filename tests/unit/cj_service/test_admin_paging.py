@@ -31,16 +31,25 @@ def test_an_empty_token_means_the_first_page() -> None:
 def test_a_token_for_another_filter_is_invalid_page_token() -> None:
     token = encode_token("assignment:a1", filter_="swedish_8_anchor")
     assert reason(lambda: decode_token(token, filter_="")) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_PAGE_TOKEN",
+    )
 
 
-@pytest.mark.parametrize("token", [
-    "%%%", "bm90IGpzb24", base64.urlsafe_b64encode(b'{"x": 1}').decode(),
-    base64.urlsafe_b64encode(b'{"p": 5, "f": ""}').decode(),
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "%%%",
+        "bm90IGpzb24",
+        base64.urlsafe_b64encode(b'{"x": 1}').decode(),
+        base64.urlsafe_b64encode(b'{"p": 5, "f": ""}').decode(),
+    ],
+)
 def test_garbage_or_a_position_of_the_wrong_shape_is_invalid_page_token(token: str) -> None:
     assert reason(lambda: decode_token(token, filter_="")) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_PAGE_TOKEN")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_PAGE_TOKEN",
+    )
 
 
 @pytest.mark.parametrize("requested,expected", [(0, 50), (7, 7), (500, 500), (10_000, 500)])
@@ -50,4 +59,6 @@ def test_page_size_defaults_and_clamps(requested: int, expected: int) -> None:
 
 def test_a_negative_page_size_is_invalid_argument() -> None:
     assert reason(lambda: page_size(-1, default=50, maximum=500)) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_ARGUMENT",
+    )

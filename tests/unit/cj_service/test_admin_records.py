@@ -24,8 +24,16 @@ NOW = datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
 
 
 def test_an_instruction_survives_the_json_round_trip() -> None:
-    record = InstructionRecord(Scope(course_id="c1"), "text", "swedish_8_anchor",
-                               ContextOrigin.CANONICAL_NATIONAL, "p", "r", NOW, NOW)
+    record = InstructionRecord(
+        Scope(course_id="c1"),
+        "text",
+        "swedish_8_anchor",
+        ContextOrigin.CANONICAL_NATIONAL,
+        "p",
+        "r",
+        NOW,
+        NOW,
+    )
     assert instruction_from_json(to_json(record)) == record
 
 

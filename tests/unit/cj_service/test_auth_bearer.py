@@ -9,11 +9,14 @@ from cj_service.entrypoints.auth import bearer_token
 from contracts.errors import ServiceError
 
 
-@pytest.mark.parametrize("metadata", [
-    (("authorization", "Bearer abc.def.ghi"),),
-    (("x-request-id", "r1"), ("authorization", "bearer   abc.def.ghi ")),
-    (("Authorization", "BEARER abc.def.ghi"),),
-])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        (("authorization", "Bearer abc.def.ghi"),),
+        (("x-request-id", "r1"), ("authorization", "bearer   abc.def.ghi ")),
+        (("Authorization", "BEARER abc.def.ghi"),),
+    ],
+)
 def test_the_token_after_bearer_is_returned(metadata) -> None:
     assert bearer_token(metadata) == "abc.def.ghi"
 
@@ -22,8 +25,10 @@ def test_the_token_after_bearer_is_returned(metadata) -> None:
 def test_no_authorization_header_is_missing_token(metadata) -> None:
     with pytest.raises(ServiceError) as caught:
         bearer_token(metadata)
-    assert (caught.value.code, caught.value.reason) == (grpc.StatusCode.UNAUTHENTICATED,
-                                                        "MISSING_TOKEN")
+    assert (caught.value.code, caught.value.reason) == (
+        grpc.StatusCode.UNAUTHENTICATED,
+        "MISSING_TOKEN",
+    )
 
 
 @pytest.mark.parametrize("value", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "abc.def.ghi"])

@@ -8,11 +8,17 @@ from cj_service.auth import AuthConfig, DevTokenRefused, make_dev_token, verify_
 from contracts.errors import ServiceError
 
 
-@pytest.mark.parametrize("env", [
-    {},
-    {"CJ_JWT_SECRET": "team-secret-of-reasonable-length-0123456789", "CJ_JWT_ISSUER": "i",
-     "CJ_JWT_AUDIENCE": "a"},
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {
+            "CJ_JWT_SECRET": "team-secret-of-reasonable-length-0123456789",
+            "CJ_JWT_ISSUER": "i",
+            "CJ_JWT_AUDIENCE": "a",
+        },
+    ],
+)
 def test_a_dev_token_is_accepted_by_a_service_configured_from_the_same_env(env: dict) -> None:
     principal = verify_admin_token(make_dev_token(env, subject="me"), AuthConfig.from_env(env))
     assert principal.subject == "me" and "admin" in principal.roles
@@ -27,8 +33,12 @@ def test_a_dev_token_can_carry_other_roles_for_trying_refusals() -> None:
 
 @pytest.mark.parametrize("value", ["production", "PROD", " Production "])
 def test_a_dev_token_is_refused_when_the_environment_says_production(value: str) -> None:
-    env = {"HULEEDU_ENV": value, "CJ_JWT_SECRET": "s" * 40, "CJ_JWT_ISSUER": "i",
-           "CJ_JWT_AUDIENCE": "a"}
+    env = {
+        "HULEEDU_ENV": value,
+        "CJ_JWT_SECRET": "s" * 40,
+        "CJ_JWT_ISSUER": "i",
+        "CJ_JWT_AUDIENCE": "a",
+    }
     with pytest.raises(DevTokenRefused, match="production"):
         make_dev_token(env)
 
