@@ -19,6 +19,7 @@ from cj_service.domain.bt import BTFit, Comparisons, win_probability
 
 MIN_PHI = 0.02
 _MIN_PQ = 0.05
+_HUBER_K = 2.0
 
 
 def is_soft(y: np.ndarray) -> np.ndarray:
@@ -61,7 +62,11 @@ def efficient_weights(comps: Comparisons, fit: BTFit) -> np.ndarray:
     information whatever the pair's closeness; hard verdicts keep their weights."""
     p = _p(comps, fit)
     pq = np.maximum(p * (1.0 - p), _MIN_PQ)
-    scale = np.where(is_soft(comps.y), 1.0 / (logit_dispersion(comps, fit) * pq), 1.0)
+    phi2 = logit_dispersion(comps, fit)
+    # Huber: a verdict far off its prediction (a lapse) keeps only bounded influence
+    z = np.abs(comps.y - p) / (np.sqrt(phi2) * pq)
+    huber = np.minimum(1.0, _HUBER_K / np.maximum(z, 1e-12))
+    scale = np.where(is_soft(comps.y), huber / (phi2 * pq), 1.0)
     return comps.weight * scale
 
 
