@@ -88,14 +88,14 @@ def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> F
         result = bt_prior.fit_bt_eb(
             v.comps, prior_sd=max(warm.prior_sd, FIRST_PRIOR_SD), init=_init(v, warm), rng=rng
         )
-    rel = reliability.assess(result)
+    honest = reliability.eb_reliability(result)
     return FitSummary(
         scores=result.scores,
         ses=result.se,
         beta=float(result.beta[0]),
         beta_se=float(result.beta_se[0]),
-        reliability=rel.honest,
-        ssr=rel.ssr,
+        reliability=honest,
+        ssr=reliability.ssr(result),
         infit=result.infit,
         outfit=result.outfit,
         counts=result.n_comparisons,
