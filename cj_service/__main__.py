@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 
 import structlog
@@ -15,6 +14,7 @@ import structlog
 from cj_service.bootstrap import migrate_when_reachable, start
 from cj_service.config import Config
 from contracts.logs import configure_logging
+from contracts.serving import wait_for_shutdown_signal
 
 USAGE = "usage: python -m cj_service [migrate]"
 GRACE_S = 10.0
@@ -22,14 +22,10 @@ GRACE_S = 10.0
 
 async def serve(config: Config) -> None:
     app = await start(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     structlog.get_logger("cj_service").info(
         "serving", address=app.address, metrics_port=app.metrics_port
     )
-    await stop.wait()
+    await wait_for_shutdown_signal()
     structlog.get_logger("cj_service").info("shutting_down", grace_s=GRACE_S)
     await app.stop(GRACE_S)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 
 import structlog
@@ -16,21 +15,18 @@ from content_service.adapters import migrate
 from content_service.bootstrap import make_engine, migrate_when_reachable, start
 from content_service.config import Config, ConfigError
 from contracts.logs import configure_logging
+from contracts.serving import wait_for_shutdown_signal
 
 _USAGE = "usage: python -m content_service [migrate]"
 
 
 async def serve(config: Config) -> None:
     app = await start(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     structlog.get_logger("content_service").info(
         "serving", address=app.address, metrics_port=app.metrics_port,
         instance_id=config.instance_id,
     )
-    await stop.wait()
+    await wait_for_shutdown_signal()
     structlog.get_logger("content_service").info("shutting down", grace_s=config.shutdown_grace_s)
     await app.stop()
 

@@ -6,6 +6,8 @@ writes one canonical log line per RPC (method, code, duration).
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -112,3 +114,17 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
 def _code_name(context: grpc.aio.ServicerContext, *, default: str) -> str:
     code = context.code()
     return code.name if isinstance(code, grpc.StatusCode) else default
+
+
+async def wait_for_shutdown_signal() -> signal.Signals:
+    """Block until SIGTERM or SIGINT arrives; returns which (for the shutdown log line)."""
+    loop = asyncio.get_running_loop()
+    received: asyncio.Future[signal.Signals] = loop.create_future()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not received.done():
+            received.set_result(sig)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig)
+    return await received
