@@ -13,6 +13,7 @@ import dataclasses
 import os
 import random
 import signal
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,20 @@ class ChaosMesh:
     def restart_postgres(self) -> None:
         self.postgres.restart()
         self._note("restart", "postgres")
+
+    def keep_logs(self) -> Path:
+        """Copy every log (services, NATS nodes, PostgreSQL) somewhere that outlives the test."""
+        import shutil
+
+        kept = Path(tempfile.mkdtemp(prefix="huleedu-chaos-failed-"))
+        shutil.copytree(self.run_dir / "logs", kept / "services", dirs_exist_ok=True)
+        for i, node in enumerate(self.cluster.nodes):
+            if node.log_file.exists():
+                shutil.copy(node.log_file, kept / f"nats-n{i}.log")
+        pg_log = self.postgres.data_dir / "server.log"
+        if pg_log.exists():
+            shutil.copy(pg_log, kept / "postgres.log")
+        return kept
 
     def all_alive(self) -> bool:
         return all(pid_alive(r.pid) for r in self.mesh.replicas) and all(

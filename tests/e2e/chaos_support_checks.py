@@ -168,3 +168,31 @@ def _check_consumption(ledger: Ledger, subject: str, event, batch: asyncpg.Recor
     if abs(event.cost_usd - batch["cost_usd"]) > 1e-6:
         ledger.problems.append(f"{batch['id']}: consumption cost {event.cost_usd} != "
                                f"batch cost {batch['cost_usd']}")
+
+
+async def diagnose(dsn: str, nc: nats.NATS, ns: Namespace, batch_ids: Sequence[str]) -> str:
+    """Where stuck batches stand: their rows by status, and the queues between the services."""
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        rows = await conn.fetch(
+            "SELECT b.id, b.state, b.comparisons_done, b.comparisons_failed, "
+            "b.comparisons_in_flight, b.budget, b.completion_reason, c.status, count(c.id) n "
+            "FROM batches b LEFT JOIN comparisons c ON c.batch_id = b.id "
+            "WHERE b.id = ANY($1::text[]) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1",
+            list(batch_ids))
+    finally:
+        await conn.close()
+    lines = [f"{r['id'][:8]} {r['state']} done={r['comparisons_done']} "
+             f"failed={r['comparisons_failed']} in_flight={r['comparisons_in_flight']} "
+             f"budget={r['budget']} reason={r['completion_reason']!r} rows[{r['status']}]={r['n']}"
+             for r in rows]
+    js = nc.jetstream()
+    for stream, durable in (("HULEEDU_LLM_REQUESTS", "llm-workers"),
+                            ("HULEEDU_LLM_RESULTS", "cj-results")):
+        try:
+            info = await js.consumer_info(ns.name(stream), durable)
+            lines.append(f"{durable}: pending={info.num_pending} ack_pending={info.num_ack_pending}"
+                         f" redelivered={info.num_redelivered}")
+        except Exception as exc:  # a diagnosis must not hide the failure it explains
+            lines.append(f"{durable}: {exc!r}")
+    return "\n".join(lines)

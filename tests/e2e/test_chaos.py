@@ -24,7 +24,7 @@ from contracts import channels
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.streams import Namespace
 from tests.e2e.chaos_support import SERVICE_NAMES, ChaosMesh, call_outcomes, start_chaos_mesh
-from tests.e2e.chaos_support_checks import Ledger, balance
+from tests.e2e.chaos_support_checks import Ledger, balance, diagnose
 from tests.e2e.chaos_support_client import Caller, essay_text
 from tests.fixtures.scratch import scratch_dir
 
@@ -132,6 +132,18 @@ async def run_faults(mesh: ChaosMesh, work: Workload, rng: random.Random) -> Non
         await asyncio.sleep(rng.uniform(0.5, 2.0))
 
 
+async def stuck_report(mesh: ChaosMesh, work: Workload) -> str:
+    stuck = [b for b in work.submitted if b not in work.finished]
+    nc = await nats.connect(mesh.cluster.urls, max_reconnect_attempts=-1)
+    try:
+        where = await diagnose(mesh.cj_dsn, nc, Namespace(""), stuck)
+    finally:
+        await nc.close()
+    faults = "; ".join(f"{f.at}s {f.action} {f.target}" for f in mesh.faults)
+    return (f"{len(stuck)} of {len(work.submitted)} batches still running after "
+            f"{PROFILE.timeout_s}s\n{where}\nfaults: {faults}\nlogs kept in {mesh.keep_logs()}")
+
+
 async def settle(mesh: ChaosMesh, batch_ids: list[str], *, timeout_s: float) -> Ledger:
     """The ledger once late results have landed (or the deadline passed)."""
     nc = await nats.connect(mesh.cluster.urls, max_reconnect_attempts=-1)
@@ -160,7 +172,10 @@ async def test_every_batch_completes_and_the_ledger_balances_through_kills_and_r
     watcher = asyncio.create_task(work.watch(stop))
     await run_faults(chaos_mesh, work, rng)
     stop.set()
-    await asyncio.wait_for(watcher, PROFILE.timeout_s)
+    try:
+        await asyncio.wait_for(watcher, PROFILE.timeout_s)
+    except TimeoutError:
+        pytest.fail(await stuck_report(chaos_mesh, work))
     assert chaos_mesh.all_alive(), "a restarted replica or NATS node is not running"
     ledger = await settle(chaos_mesh, work.submitted, timeout_s=90)
     calls = call_outcomes(chaos_mesh)  # since the last restart of each llm_provider replica
