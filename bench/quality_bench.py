@@ -22,31 +22,30 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 import numpy as np  # noqa: E402
 import quality_cases as cases  # noqa: E402
 
-K_GRID = cases.K_GRID
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="3 seeds instead of 20")
     parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=3)  # 3 seeds of --quick at once
     args = parser.parse_args()
     n_seeds = args.seeds or (3 if args.quick else 20)
+    run = cases.run_seed_quick if args.quick else cases.run_seed
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        per_seed = list(pool.map(cases.run_seed, range(n_seeds)))
-    report(per_seed)
+        per_seed = list(pool.map(run, range(n_seeds)))
+    report(per_seed, cases.K_QUICK if args.quick else cases.K_GRID)
 
 
 def _mean(per_seed: list[dict], key: str) -> np.ndarray:
     return np.mean([s[key] for s in per_seed], axis=0)
 
 
-def smallest_k(curve: np.ndarray, grid=K_GRID, target: float = 0.90) -> float:
+def smallest_k(curve: np.ndarray, grid: tuple[int, ...], target: float = 0.90) -> float:
     hits = [k for k, v in zip(grid, curve, strict=True) if v >= target]
     return float(hits[0]) if hits else float("nan")
 
 
-def interpolated_k(curve: np.ndarray, grid=K_GRID, target: float = 0.90) -> float:
+def interpolated_k(curve: np.ndarray, grid: tuple[int, ...], target: float = 0.90) -> float:
     for i in range(1, len(grid)):
         if curve[i] >= target > curve[i - 1]:
             t = (target - curve[i - 1]) / (curve[i] - curve[i - 1])
@@ -54,21 +53,21 @@ def interpolated_k(curve: np.ndarray, grid=K_GRID, target: float = 0.90) -> floa
     return float(grid[0]) if curve[0] >= target else float("nan")
 
 
-def report(per_seed: list[dict]) -> None:
+def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
     print(f"seeds={len(per_seed)}  N=200  beta=0.3  lapse=0.02  (k = 2 * calls / N)")
     curves = {name: _mean(per_seed, f"spearman_{name}") for name in cases.SPEARMAN_RUNS}
     print("\nSpearman with truth, mean over seeds")
-    print(f"{'design (k=)':<20}" + "".join(f"{k:>6}" for k in K_GRID) + f"{'k*':>5}")
+    print(f"{'design (k=)':<20}" + "".join(f"{k:>6}" for k in grid) + f"{'k*':>5}")
     for name, curve in curves.items():
         row = "".join(f"{v:6.3f}" if np.isfinite(v) else f"{'-':>6}" for v in curve)
-        print(f"{name:<20}{row}{smallest_k(curve):5.0f}")
+        print(f"{name:<20}{row}{smallest_k(curve, grid):5.0f}")
     q2 = _reliability_table(per_seed)
     q3 = _grades_table(per_seed)
-    q4 = _bias_table(per_seed, curves)
+    q4 = _bias_table(per_seed, curves, grid)
     q5 = _soft_table(per_seed)
     figures = {
-        "q1_k_hard": smallest_k(curves["ours_s1.5"]),
-        "q1_k_easy": smallest_k(curves["ours_s3"]),
+        "q1_k_hard": smallest_k(curves["ours_s1.5"], grid),
+        "q1_k_easy": smallest_k(curves["ours_s3"], grid),
         **q2,
         **q3,
         **q4,
@@ -117,14 +116,15 @@ def _grades_table(per_seed: list[dict]) -> dict[str, float]:
     return {"q3_exact": float(exact), "q3_within1": float(within)}
 
 
-def _bias_table(per_seed: list[dict], curves: dict) -> dict[str, float]:
+def _bias_table(per_seed: list[dict], curves: dict, grid: tuple[int, ...]) -> dict[str, float]:
     est = np.array([s["beta"][0] for s in per_seed])
     se = np.array([s["beta"][1] for s in per_seed])
     bias = float(np.mean(est - cases.BETA))
     cover = float(np.mean(np.abs(est - cases.BETA) <= 1.96 * se))
-    k_ours = interpolated_k(curves["ours_s1.5"])
-    k_free = interpolated_k(curves["ours_s1.5_nobias"])
-    k_both = interpolated_k(curves["both_orders_s1.5"])
+    short = tuple(k for k in grid if k <= 16)
+    k_ours = interpolated_k(curves["ours_s1.5"], grid)
+    k_free = interpolated_k(curves["ours_s1.5_nobias"][: len(short)], short)
+    k_both = interpolated_k(curves["both_orders_s1.5"][: len(short)], short)
     print("\nPosition bias (sigma=1.5, k=12): true beta=0.3")
     print(f"mean beta_hat={est.mean():.3f} bias={bias:+.3f} 95% CI coverage={cover:.2f}")
     print(
