@@ -1,7 +1,13 @@
 """Shared fixtures for every test suite; helpers live in ``tests/fixtures/``."""
 
+import os
 import sys
 from pathlib import Path
+
+# One BLAS thread per process (before numpy loads): on 2 shared cores threaded BLAS made a
+# 200-essay refit ~50x slower. Services started by tests inherit it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # `tests.fixtures` must import however pytest was started (`pytest`, `python -m pytest`).
 _ROOT = str(Path(__file__).resolve().parent.parent)
