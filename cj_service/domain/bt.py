@@ -213,9 +213,13 @@ def fit_statistics(comps: Comparisons, p: np.ndarray) -> tuple[np.ndarray, np.nd
     outfit = mean of squared standardised residuals; infit = sum of squared residuals over
     sum of model variances, which down-weights surprises in far-apart (uninformative) pairs.
     Essays without comparisons get 1.0 (no evidence of misfit).
+    A soft verdict y = P(A) is read as the judge's distribution over the two outcomes, so
+    its expected squared residual is (y - p)^2 + y (1 - y): a judge whose P(A) agrees with
+    the model scores 1, as a consistent hard-verdict judge does (not ~0, which would hide
+    every misfit behind the softness of the labels).
     """
     n = comps.n_items
-    resid2 = comps.weight * (comps.y - p) ** 2
+    resid2 = comps.weight * ((comps.y - p) ** 2 + comps.y * (1.0 - comps.y))
     var = np.maximum(p * (1.0 - p), 1e-12)
     sum_z2 = _per_item(comps, resid2 / var, n)
     sum_w = _per_item(comps, comps.weight, n)

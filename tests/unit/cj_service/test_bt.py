@@ -115,3 +115,20 @@ def test_the_sparse_path_matches_the_dense_path(monkeypatch):
 def test_invalid_comparisons_are_refused(kwargs):
     with pytest.raises(ValueError):
         Comparisons.build(n_items=3, **kwargs)
+
+
+def test_soft_verdicts_that_agree_with_the_model_have_infit_near_one():
+    from cj_service.domain.bt import fit_statistics
+
+    rng = np.random.default_rng(11)
+    n, m = 20, 400
+    theta = rng.normal(0.0, 1.5, n)
+    a = rng.integers(0, n, m)
+    b = (a + rng.integers(1, n, m)) % n
+    p = 1.0 / (1.0 + np.exp(-(theta[a] - theta[b])))
+    comps = Comparisons.build(a, b, p, n_items=n)
+    infit, outfit = fit_statistics(comps, p)
+    assert np.allclose(infit, 1.0) and np.allclose(outfit, 1.0)
+    hard = Comparisons.build(a, b, (rng.random(m) < p).astype(float), n_items=n)
+    hard_infit, _ = fit_statistics(hard, p)
+    assert 0.7 < hard_infit.mean() < 1.3
