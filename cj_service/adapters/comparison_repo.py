@@ -27,6 +27,7 @@ async def insert_planned(
             "idx_a": p.idx_a,
             "idx_b": p.idx_b,
             "pair_attempt": p.pair_attempt,
+            "chain": p.chain,
             "status": Status.PENDING.value,
         }
         for p in pairs
@@ -119,7 +120,14 @@ async def batches_with_old_pending(conn: AsyncConnection, *, older_than_s: float
 async def pair_rows(conn: AsyncConnection, batch_id: str) -> list[Row]:
     """Every comparison's pair and status (the pairing history)."""
     stmt = select(
-        c.id, c.idx_a, c.idx_b, c.status, c.pair_attempt, c.requeued, c.error_retryable
+        c.id,
+        c.idx_a,
+        c.idx_b,
+        c.status,
+        c.pair_attempt,
+        c.requeued,
+        c.error_retryable,
+        c.chain,
     ).where(c.batch_id == batch_id)
     return list((await conn.execute(stmt)).all())
 
@@ -134,7 +142,7 @@ async def mark_requeued(conn: AsyncConnection, comparison_ids: Sequence[str]) ->
 async def judged(conn: AsyncConnection, batch_id: str) -> list[Row]:
     """Verdicts for a fit, in a stable order."""
     stmt = (
-        select(c.idx_a, c.idx_b, c.winner, c.probability_a, c.provider, c.model)
+        select(c.idx_a, c.idx_b, c.winner, c.probability_a, c.provider, c.model, c.chain)
         .where(c.batch_id == batch_id, c.status == Status.JUDGED.value)
         .order_by(c.seq)
     )

@@ -131,6 +131,7 @@ comparisons = Table(
     Column("idx_a", Integer, nullable=False),
     Column("idx_b", Integer, nullable=False),
     Column("pair_attempt", Integer, nullable=False, server_default="1"),
+    Column("chain", SmallInteger, nullable=True),  # design half 0/1; NULL before 0004
     Column("status", Text, nullable=False),
     Column("requeued", Boolean, nullable=False, server_default="false"),
     Column("winner", SmallInteger, nullable=False, server_default="0"),

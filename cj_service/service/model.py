@@ -100,6 +100,7 @@ class PlannedPair:
     idx_a: int
     idx_b: int
     pair_attempt: int = 1
+    chain: int = 0  # the design's half (domain/design.py) this comparison belongs to
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Which comparisons to create next: re-queued failures first, then the domain's best new pairs."""
+"""Which comparisons to create next: re-queued failures first, then the design's best new pairs.
+
+Every comparison belongs to one of the design's two chains (domain/design.py); each chain picks
+its pairs from a fit of its own verdicts so the split-half reliability between them is honest.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import pairing
+from cj_service.domain import bt, design, pairing
 from cj_service.service.model import IN_FLIGHT, PlannedPair, Status
 
 FIRST_WAVE_SD = 1.5  # prior spread of scores before any verdict
@@ -18,27 +22,42 @@ class History:
     """The batch's comparison history as the pair selector needs it."""
 
     n_items: int
-    shown: tuple[tuple[int, int, bool], ...]  # judged or in flight: (A, B, still in flight)
+    shown: tuple[tuple[int, int, bool, int], ...]  # judged or in flight: (A, B, flying, chain)
     retry: tuple[tuple[str, PlannedPair], ...]  # (failed comparison id, its retry)
 
     @property
     def in_flight(self) -> frozenset[tuple[int, int]]:
-        return frozenset(_key(a, b) for a, b, flying in self.shown if flying)
+        return frozenset(_key(s[0], s[1]) for s in self.shown if s[2])
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The judged verdicts and the chain of each, for the design's per-chain fits."""
+
+    comps: bt.Comparisons
+    chain: np.ndarray
 
 
 def _key(a: int, b: int) -> tuple[int, int]:
     return (min(a, b), max(a, b))
 
 
+def chain_of(row, position: int) -> int:
+    """Rows planned before chains existed alternate between them."""
+    chain = getattr(row, "chain", None)
+    return int(chain) if chain is not None else position % design.CHAINS
+
+
 def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
-    """rows: (id, idx_a, idx_b, status, pair_attempt, requeued, error_retryable)."""
+    """rows: (id, idx_a, idx_b, status, pair_attempt, requeued, error_retryable, chain)."""
     shown, retry = [], []
-    for r in rows:
+    for i, r in enumerate(rows):
+        chain = chain_of(r, i)
         if r.status in IN_FLIGHT or r.status == Status.JUDGED:
-            shown.append((r.idx_a, r.idx_b, r.status in IN_FLIGHT))
+            shown.append((r.idx_a, r.idx_b, r.status in IN_FLIGHT, chain))
         elif _retryable(r, max_pair_attempts):
             # swap sides on the retry so a position-sensitive failure is not simply repeated
-            retry.append((r.id, PlannedPair(r.idx_b, r.idx_a, r.pair_attempt + 1)))
+            retry.append((r.id, PlannedPair(r.idx_b, r.idx_a, r.pair_attempt + 1, chain)))
     return History(n_items, tuple(shown), tuple(retry))
 
 
@@ -55,22 +74,14 @@ def plan(
     hist: History,
     *,
     count: int,
-    scores: np.ndarray | None,
-    ses: np.ndarray | None,
     rng: np.random.Generator,
-    cov: np.ndarray | None = None,
+    judged: Judged | None = None,
 ) -> tuple[list[PlannedPair], list[str]]:
     """Up to `count` comparisons: retries first; returns (pairs, ids of re-queued failures)."""
     flying = hist.in_flight
     retries = [r for r in hist.retry if _key(r[1].idx_a, r[1].idx_b) not in flying][:count]
     fresh = select_pairs(
-        hist,
-        count=count - len(retries),
-        scores=scores,
-        ses=ses,
-        rng=rng,
-        cov=cov,
-        retries=[p for _, p in retries],
+        hist, count=count - len(retries), rng=rng, judged=judged, retries=[p for _, p in retries]
     )
     return [p for _, p in retries] + fresh, [cid for cid, _ in retries]
 
@@ -79,35 +90,69 @@ def select_pairs(
     hist: History,
     *,
     count: int,
-    scores: np.ndarray | None,
-    ses: np.ndarray | None,
     rng: np.random.Generator,
-    cov: np.ndarray | None = None,
+    judged: Judged | None = None,
     retries: Sequence[PlannedPair] = (),
 ) -> list[PlannedPair]:
-    """The domain's most informative new pairs, oriented to balance A/B positions."""
-    n = hist.n_items
-    if count <= 0 or n < 2:
+    """The design's most informative new pairs per chain, oriented to balance A/B positions."""
+    if count <= 0 or hist.n_items < 2:
         return []
-    if scores is None or ses is None:
-        # Before the first fit every pair is equally informative; a little noise makes the
-        # first wave a random design instead of the index order.
-        scores = rng.normal(0.0, 1e-3, n)
-        ses, cov = np.full(n, FIRST_WAVE_SD), None
-    a, b = pairing.select_pairs(
-        np.asarray(scores, float),
-        np.asarray(ses, float) ** 2,
-        history=pair_history(hist, retries),
+    if judged is None or not _every_chain_judged(judged):
+        return _first_wave(hist, count=count, rng=rng, retries=retries)
+    pending, pending_chain = _pending(hist, retries)
+    fits = design.refit_chains(judged.comps, judged.chain)
+    a, b, c = design.plan(
+        judged.comps,
+        judged.chain,
+        fits,
         m=count,
         rng=rng,
-        cov=cov,
+        pending=pending,
+        pending_chain=pending_chain,
     )
-    return [PlannedPair(int(i), int(j)) for i, j in zip(a, b, strict=True)]
+    return [PlannedPair(int(i), int(j), 1, int(h)) for i, j, h in zip(a, b, c, strict=True)]
+
+
+def _every_chain_judged(judged: Judged) -> bool:
+    counts = np.bincount(judged.chain, minlength=design.CHAINS)
+    return bool(np.all(counts[: design.CHAINS] > 0))
+
+
+def _first_wave(hist: History, *, count: int, rng, retries) -> list[PlannedPair]:
+    """Before both chains have a verdict every pair is equally informative; a little noise
+    makes the opening a random design instead of the index order. Chains alternate."""
+    n = hist.n_items
+    scores = rng.normal(0.0, 1e-3, n)
+    a, b = pairing.select_pairs(
+        scores, np.full(n, FIRST_WAVE_SD**2), history=pair_history(hist, retries), m=count, rng=rng
+    )
+    start = _emptier_chain(hist, retries)
+    return [
+        PlannedPair(int(i), int(j), 1, (start + k) % design.CHAINS)
+        for k, (i, j) in enumerate(zip(a, b, strict=True))
+    ]
+
+
+def _emptier_chain(hist: History, retries: Sequence[PlannedPair]) -> int:
+    chains = [s[3] for s in hist.shown] + [p.chain for p in retries]
+    counts = np.bincount(np.asarray(chains, dtype=np.int64), minlength=design.CHAINS)
+    return int(np.argmin(counts[: design.CHAINS]))
+
+
+def _pending(
+    hist: History, retries: Sequence[PlannedPair]
+) -> tuple[pairing.PairHistory, np.ndarray]:
+    """In-flight pairs and the retries being planned, with their chains."""
+    rows = [(s[0], s[1], s[3]) for s in hist.shown if s[2]]
+    rows += [(p.idx_a, p.idx_b, p.chain) for p in retries]
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    busy = np.ones(arr.shape[0], dtype=bool)
+    return pairing.PairHistory(arr[:, 0], arr[:, 1], busy), arr[:, 2]
 
 
 def pair_history(hist: History, retries: Sequence[PlannedPair] = ()) -> pairing.PairHistory:
     """Judged and in-flight pairs as shown; retries being planned count as in flight."""
-    shown = list(hist.shown) + [(p.idx_a, p.idx_b, True) for p in retries]
+    shown = [s[:3] for s in hist.shown] + [(p.idx_a, p.idx_b, True) for p in retries]
     if not shown:
         return pairing.PairHistory.empty()
     arr = np.array(shown, dtype=np.int64)

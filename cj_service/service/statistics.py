@@ -13,14 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, bt_prior, reliability
+from cj_service.domain import bt, design, reliability
+from cj_service.domain.bt_firth import fit_bias_firth
+from cj_service.domain.soft import soft_dispersion
 
 WINNER_A = 1
-# The EM update of the empirical-Bayes prior width has an absorbing point near 0: started
-# from a collapsed width (e.g. a fit of the first one or two verdicts) it never recovers. So
-# every fit starts the width at >= 1 logit (as the quality bench does) and iterates to
-# convergence; only the scores are warm-started from the previous fit.
-FIRST_PRIOR_SD = 1.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +27,7 @@ class Verdicts:
     comps: bt.Comparisons
     wins: np.ndarray  # per essay, hard wins
     judges: tuple[str, ...]
+    chain: np.ndarray  # the design's half (0/1) each verdict belongs to
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class FitSummary:
     ses: np.ndarray
     beta: float
     beta_se: float
-    reliability: float  # honest (empirical Bayes); the stopping rule uses this
+    reliability: float  # honest (independent chains' split half); the stopping rule uses this
     ssr: float  # reported for reference only
     infit: np.ndarray
     outfit: np.ndarray
@@ -60,7 +58,8 @@ class FitSummary:
 
 
 def verdicts(n_items: int, rows: Sequence) -> Verdicts:
-    """rows: (idx_a, idx_b, winner, probability_a, provider, model) of JUDGED comparisons."""
+    """rows: (idx_a, idx_b, winner, probability_a, provider, model, chain) of JUDGED comparisons
+    (rows planned before chains existed alternate between them)."""
     a = np.fromiter((r.idx_a for r in rows), dtype=np.int64, count=len(rows))
     b = np.fromiter((r.idx_b for r in rows), dtype=np.int64, count=len(rows))
     y = np.fromiter((_label(r) for r in rows), dtype=float, count=len(rows))
@@ -70,7 +69,13 @@ def verdicts(n_items: int, rows: Sequence) -> Verdicts:
     comps = bt.Comparisons.build(a, b, y, n_items=n_items, judge=judge, n_judges=len(judges))
     hard = np.fromiter((r.winner == WINNER_A for r in rows), dtype=float, count=len(rows))
     wins = np.bincount(a, hard, minlength=n_items) + np.bincount(b, 1.0 - hard, minlength=n_items)
-    return Verdicts(comps, wins.astype(int), judges)
+    chain = np.fromiter((_chain(r, i) for i, r in enumerate(rows)), np.int64, len(rows))
+    return Verdicts(comps, wins.astype(int), judges, chain)
+
+
+def _chain(row, position: int) -> int:
+    chain = getattr(row, "chain", None)
+    return int(chain) if chain is not None else position % design.CHAINS
 
 
 def _label(row) -> float:
@@ -81,21 +86,22 @@ def _label(row) -> float:
 
 
 def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> FitSummary:
-    """Empirical-Bayes BT fit (position bias, soft labels); scores warm-started when possible."""
-    if warm is None:
-        result = bt_prior.fit_bt_eb(v.comps, prior_sd=FIRST_PRIOR_SD, rng=rng)
-    else:
-        result = bt_prior.fit_bt_eb(
-            v.comps, prior_sd=max(warm.prior_sd, FIRST_PRIOR_SD), init=_init(v, warm), rng=rng
-        )
-    honest = reliability.eb_reliability(result)
+    """The design's summary (domain/design.py): scores from one fit of all verdicts, the
+    honest split-half reliability between the two chains, beta from the Firth fit.
+
+    rng and warm are accepted for callers that pass them; the design's fits are deterministic
+    and start the prior width wide (3 logits), clear of the absorbing point near 0 that the
+    empirical-Bayes width update has when started from a collapsed width."""
+    summary = _summarise(v)
+    result = summary.fit
+    bias = summary.bias_fit or result
     return FitSummary(
         scores=result.scores,
         ses=result.se,
-        beta=float(result.beta[0]),
-        beta_se=float(result.beta_se[0]),
-        reliability=honest,
-        ssr=reliability.ssr(result),
+        beta=float(bias.beta[0]),
+        beta_se=float(bias.beta_se[0]),
+        reliability=summary.honest_reliability,
+        ssr=summary.ssr,
         infit=result.infit,
         outfit=result.outfit,
         counts=result.n_comparisons,
@@ -107,10 +113,18 @@ def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> F
     )
 
 
-def _init(v: Verdicts, warm: Warm) -> np.ndarray | None:
-    if warm.scores is None or v.comps.n_judges != 1 or warm.scores.size != v.comps.n_items:
-        return None
-    return np.concatenate([warm.scores, [warm.beta]])
+def _summarise(v: Verdicts) -> design.Summary:
+    """Until both chains have a verdict there is no honest split half: report 0."""
+    if np.all(np.bincount(v.chain, minlength=design.CHAINS)[: design.CHAINS] > 0):
+        return design.summarise(v.comps, v.chain)
+    result = design.fit_scores(v.comps)
+    return design.Summary(
+        fit=result,
+        honest_reliability=0.0,
+        ssr=reliability.ssr(bt.fit_bt(v.comps, prior_sd=3.0)),
+        bias_fit=fit_bias_firth(v.comps),
+        dispersion=soft_dispersion(v.comps, result),
+    )
 
 
 def warm_from(snapshot) -> Warm | None:

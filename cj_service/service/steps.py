@@ -150,9 +150,11 @@ async def top_up(
         await comparison_repo.pair_rows(conn, batch.id),
         max_pair_attempts=deps.config.pipeline.max_pair_attempts,
     )
-    scores, ses, cov = await _current_scores(conn, batch, summary)
+    judged = _judged(n_items(batch), await comparison_repo.judged(conn, batch.id))
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
-    pairs, requeued = planning.plan(hist, count=count, scores=scores, ses=ses, cov=cov, rng=rng)
+    pairs, requeued = await asyncio.to_thread(
+        planning.plan, hist, count=count, rng=rng, judged=judged
+    )
     if not pairs:
         return batch
     await comparison_repo.insert_planned(conn, batch.id, pairs)
@@ -175,11 +177,9 @@ async def first_wave(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOut
     return await top_up(conn, batch, deps, out, None, count=want)
 
 
-async def _current_scores(conn, batch: Row, summary):
-    """Scores, SEs (and the covariance when the fit is fresh) for the pair selector."""
-    if summary is not None:
-        return summary.scores, summary.ses, summary.fit.cov
-    snap = await batch_repo.latest_snapshot(conn, batch.id)
-    if snap is None:
-        return None, None, None
-    return np.asarray(snap.scores, float), np.asarray(snap.ses, float), None
+def _judged(n: int, rows) -> planning.Judged | None:
+    """The verdicts each chain plans from (domain/design.py); None before the first."""
+    if not rows:
+        return None
+    v = statistics.verdicts(n, rows)
+    return planning.Judged(v.comps, v.chain)

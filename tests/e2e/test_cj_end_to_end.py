@@ -12,7 +12,9 @@ from collections import Counter
 
 import grpc
 import nats
+import numpy as np
 import pytest
+import sqlalchemy as sa
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from scipy.stats import spearmanr
 
@@ -173,6 +175,10 @@ async def test_a_30_essay_batch_ranks_by_the_simulated_truth_and_publishes_each_
     )
     assert rho >= 0.9, f"Spearman {rho:.3f}"
     assert results.fit.position_bias == pytest.approx(0.3, abs=0.35)
+    true_r = float(
+        np.corrcoef([truth[k] for k in sorted(truth)], [scores[k] for k in sorted(truth)])[0, 1]
+    )
+    await _assert_two_chain_design(cj, batch_id, done, results, true_reliability=true_r**2)
     nc = await nats.connect(nats_url)
     try:
         await wait_until(lambda: _counted(cj) >= 3, timeout=15, message="events relayed")
@@ -193,6 +199,22 @@ async def test_a_30_essay_batch_ranks_by_the_simulated_truth_and_publishes_each_
         consumption.comparisons_made
         == done.progress.comparisons_done + done.progress.comparisons_failed
     )
+
+
+async def _assert_two_chain_design(cj, batch_id, done, results, *, true_reliability) -> None:
+    """Every comparison belongs to one of the design's two chains, and the reliability reported
+    is the chains' honest split half: positive and near the squared correlation with the truth."""
+    async with cj.deps.db.read() as conn:
+        rows = await conn.execute(
+            sa.text("SELECT chain, count(*) FROM comparisons WHERE batch_id = :b GROUP BY chain"),
+            {"b": batch_id},
+        )
+        per_chain = {r[0]: r[1] for r in rows}
+    assert set(per_chain) == {0, 1}, per_chain
+    assert abs(per_chain[0] - per_chain[1]) <= 0.2 * sum(per_chain.values())
+    rel = done.progress.reliability
+    assert 0.5 < rel < 1.0 and rel == pytest.approx(results.fit.reliability)
+    assert rel == pytest.approx(true_reliability, abs=0.15), (rel, true_reliability)
 
 
 def _counted(app) -> float:

@@ -42,7 +42,9 @@ async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_
         await cj.submit(
             essays,
             correlation_id="corr-7",
-            stopping=cj_pb2.StoppingOptions(budget=40, max_in_flight=6),
+            # the honest reliability of 8 essays passes 0.9 before every neighbour pair is
+            # resolved; spend the whole budget so the exact order is identified
+            stopping=cj_pb2.StoppingOptions(budget=40, max_in_flight=6, target_reliability=0.999),
         )
     ).assessment
     done = await run_to_end(cj, a.assessment_id)

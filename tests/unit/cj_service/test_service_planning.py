@@ -4,12 +4,13 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from cj_service.service import planning
+from cj_service.service import planning, statistics
 from cj_service.service.model import PlannedPair
 
 
-def row(cid, a, b, status, *, attempt=1, requeued=False, retryable=True):
+def row(cid, a, b, status, *, attempt=1, requeued=False, retryable=True, chain=None):
     return SimpleNamespace(
+        chain=chain,
         id=cid,
         idx_a=a,
         idx_b=b,
@@ -21,9 +22,13 @@ def row(cid, a, b, status, *, attempt=1, requeued=False, retryable=True):
 
 
 def test_history_keeps_judged_and_in_flight_pairs_as_shown():
-    rows = [row("1", 0, 1, "JUDGED"), row("2", 2, 1, "SUBMITTED"), row("3", 3, 0, "ABANDONED")]
+    rows = [
+        row("1", 0, 1, "JUDGED", chain=1),
+        row("2", 2, 1, "SUBMITTED", chain=0),
+        row("3", 3, 0, "ABANDONED", chain=1),
+    ]
     hist = planning.history(4, rows, max_pair_attempts=3)
-    assert hist.shown == ((0, 1, False), (2, 1, True))
+    assert hist.shown == ((0, 1, False, 1), (2, 1, True, 0))
     assert hist.in_flight == frozenset({(1, 2)})
 
 
@@ -40,9 +45,7 @@ def test_failures_past_the_attempt_bound_or_not_retryable_are_not_retried():
 
 def test_plan_puts_retries_first_and_fills_up_with_new_pairs():
     hist = planning.history(6, [row("f", 0, 1, "FAILED")], max_pair_attempts=3)
-    pairs, requeued = planning.plan(
-        hist, count=3, scores=None, ses=None, rng=np.random.default_rng(0)
-    )
+    pairs, requeued = planning.plan(hist, count=3, rng=np.random.default_rng(0))
     assert pairs[0] == PlannedPair(1, 0, 2) and requeued == ["f"]
     assert len(pairs) == 3 and all(p.idx_a != p.idx_b for p in pairs)
 
@@ -50,16 +53,13 @@ def test_plan_puts_retries_first_and_fills_up_with_new_pairs():
 def test_a_retry_of_a_pair_already_in_flight_waits():
     rows = [row("f", 0, 1, "FAILED"), row("s", 1, 0, "SUBMITTED")]
     hist = planning.history(4, rows, max_pair_attempts=3)
-    _, requeued = planning.plan(hist, count=2, scores=None, ses=None, rng=np.random.default_rng(1))
+    _, requeued = planning.plan(hist, count=2, rng=np.random.default_rng(1))
     assert requeued == []
 
 
 def test_the_first_wave_differs_between_seeds_and_avoids_repeats():
     hist = planning.history(10, [], max_pair_attempts=3)
-    waves = [
-        planning.plan(hist, count=5, scores=None, ses=None, rng=np.random.default_rng(s))[0]
-        for s in (1, 2)
-    ]
+    waves = [planning.plan(hist, count=5, rng=np.random.default_rng(s))[0] for s in (1, 2)]
     assert waves[0] != waves[1]
     for wave in waves:
         keys = {(min(p.idx_a, p.idx_b), max(p.idx_a, p.idx_b)) for p in wave}
@@ -69,14 +69,45 @@ def test_the_first_wave_differs_between_seeds_and_avoids_repeats():
 def test_nothing_is_planned_for_zero_slots_or_one_essay():
     rng = np.random.default_rng(0)
     assert (
-        planning.select_pairs(
-            planning.history(5, [], max_pair_attempts=3), count=0, scores=None, ses=None, rng=rng
-        )
-        == []
+        planning.select_pairs(planning.history(5, [], max_pair_attempts=3), count=0, rng=rng) == []
     )
     assert (
-        planning.select_pairs(
-            planning.history(1, [], max_pair_attempts=3), count=3, scores=None, ses=None, rng=rng
-        )
-        == []
+        planning.select_pairs(planning.history(1, [], max_pair_attempts=3), count=3, rng=rng) == []
     )
+
+
+def test_a_retry_stays_in_the_chain_of_the_failed_comparison():
+    hist = planning.history(4, [row("f", 0, 1, "FAILED", chain=1)], max_pair_attempts=3)
+    assert hist.retry[0][1] == PlannedPair(1, 0, 2, 1)
+
+
+def test_the_first_wave_alternates_between_the_two_chains():
+    hist = planning.history(10, [], max_pair_attempts=3)
+    pairs, _ = planning.plan(hist, count=6, rng=np.random.default_rng(0))
+    assert sorted(p.chain for p in pairs) == [0, 0, 0, 1, 1, 1]
+
+
+def test_once_both_chains_have_verdicts_each_plans_new_pairs_away_from_those_in_flight():
+    rng = np.random.default_rng(4)
+    q = np.linspace(-2, 2, 8)
+    pairs = [(i, (i + 1) % 8) for i in range(8)] + [(i, (i + 3) % 8) for i in range(8)]
+    rows = [
+        SimpleNamespace(
+            idx_a=a,
+            idx_b=b,
+            winner=1 if q[a] > q[b] else 2,
+            probability_a=None,
+            provider="p",
+            model="m",
+            chain=k % 2,
+        )
+        for k, (a, b) in enumerate(pairs)
+    ]
+    v = statistics.verdicts(8, rows)
+    flying = [row("x", 0, 4, "SUBMITTED", chain=0), row("y", 1, 5, "SUBMITTED", chain=1)]
+    shown = [row(str(k), a, b, "JUDGED", chain=k % 2) for k, (a, b) in enumerate(pairs)]
+    hist = planning.history(8, shown + flying, max_pair_attempts=3)
+    out, _ = planning.plan(hist, count=4, rng=rng, judged=planning.Judged(v.comps, v.chain))
+    assert sorted(p.chain for p in out) == [0, 0, 1, 1]
+    keys = {(min(p.idx_a, p.idx_b), max(p.idx_a, p.idx_b)) for p in out}
+    assert not keys & {(0, 4), (1, 5)}

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from cj_service.domain import design
 from cj_service.service import statistics
 
 
@@ -60,3 +61,27 @@ def test_every_essay_gets_a_positive_standard_error():
         statistics.verdicts(4, rows_for(q, [(0, 1), (1, 2)])), rng=np.random.default_rng(0)
     )
     assert np.all(s.ses > 0) and np.isfinite(s.scores).all()
+
+
+def test_the_reported_reliability_is_the_split_half_of_the_two_chains():
+    rng = np.random.default_rng(5)
+    q = np.linspace(-3, 3, 12)
+    pairs = [tuple(rng.choice(12, 2, replace=False)) for _ in range(120)]
+    rows = rows_for(q, pairs)
+    for k, r in enumerate(rows):
+        r.chain = k % 2
+    v = statistics.verdicts(12, rows)
+    s = statistics.fit(v, rng=rng)
+    expected = design.summarise(v.comps, v.chain)
+    assert list(v.chain[:4]) == [0, 1, 0, 1]
+    assert s.reliability == expected.honest_reliability and 0.7 < s.reliability < 1.0
+    assert s.beta == float(expected.bias_fit.beta[0])
+
+
+def test_with_one_chain_still_unjudged_the_honest_reliability_is_zero():
+    q = np.linspace(-1, 1, 4)
+    rows = rows_for(q, [(0, 1), (1, 2), (2, 3)])
+    for r in rows:
+        r.chain = 0
+    s = statistics.fit(statistics.verdicts(4, rows), rng=np.random.default_rng(0))
+    assert s.reliability == 0.0 and np.isfinite(s.scores).all()
