@@ -38,7 +38,7 @@ class Progress:
     failed: int  # comparisons that ended without one (after their retries)
     in_flight: int
     budget: int  # most verdicts + in-flight comparisons the batch may spend
-    reliability: float | None  # the honest figure (reliability.eb_reliability); None = no fit
+    reliability: float | None  # honest split-half of the two chains (design.py); None = no fit
 
 
 @dataclass(frozen=True)
