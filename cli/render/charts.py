@@ -31,9 +31,11 @@ def scale_chart(res: cj_pb2.GetAssessmentResultsResponse, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9.5, 1.6 + 0.27 * len(essays)))
     for y, e in enumerate(essays):
         colour = ANCHOR if e.is_anchor else (MISFIT if e.infit > INFIT_HIGH else STUDENT)
-        ax.errorbar(e.score, y, xerr=[[e.score - e.ci_low], [e.ci_high - e.score]],
-                    fmt="D" if e.is_anchor else "o", color=colour, ecolor=colour,
-                    elinewidth=1.2, capsize=2.5, markersize=5)
+        # a bootstrap percentile interval need not contain the MAP score, so draw it as a
+        # segment rather than as error bars around the score
+        ax.hlines(y, min(e.ci_low, e.ci_high), max(e.ci_low, e.ci_high), color=colour,
+                  linewidth=1.2)
+        ax.plot(e.score, y, "D" if e.is_anchor else "o", color=colour, markersize=5)
     ax.set_yticks(range(len(essays)), [_tick(e) for e in essays], fontsize=8)
     _grade_bands(ax, res.calibration, essays)
     ax.set_xlabel("Bradley-Terry score (logits, centred); bars = 95% interval")

@@ -38,3 +38,12 @@ def test_intervals_far_narrower_than_the_standard_errors_are_called_out() -> Non
         e.ci_low, e.ci_high = e.score - 0.2, e.score + 0.2
     text = report(data, charts=[])
     assert "Uncertainty check" in text and "0.20× the width of ±1.96·SE" in text
+
+
+def test_a_bootstrap_interval_that_excludes_the_score_still_charts(tmp_path: Path) -> None:
+    """Percentile intervals need not contain the MAP score (shrinkage); that is no error."""
+    data = run_data()
+    first = data.results.essays[0]
+    first.ci_low, first.ci_high = first.score + 0.1, first.score + 0.5
+    write_report(tmp_path, data)
+    assert all((tmp_path / name).stat().st_size > 0 for name in CHARTS)
