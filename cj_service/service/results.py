@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, bt_bootstrap, grade_scales, grading
+from cj_service.domain import bt, bt_bootstrap, grade_scales, grading, soft
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
 
@@ -56,8 +56,18 @@ def compute(
 def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     if rounds <= 0:
         return summary.scores - Z95 * summary.ses, summary.scores + Z95 * summary.ses
-    ci = bt_bootstrap.bootstrap_ci(v.comps, summary.fit, rng=rng, rounds=rounds)
+    ci = bt_bootstrap.bootstrap_ci(_as_fitted(v.comps, summary.fit), summary.fit, rng=rng,
+                                   rounds=rounds)
     return ci.lower, ci.upper
+
+
+def _as_fitted(comps, fit):
+    """The comparisons with the weights the scores were fitted with: soft verdicts carry
+    their efficient weights (design.fit_scores), so the bootstrap resamples the same model
+    and its intervals sit around the reported scores."""
+    if not soft.is_soft(comps.y).any():
+        return comps
+    return comps.reweighted(soft.efficient_weights(comps, fit))
 
 
 def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
