@@ -125,9 +125,28 @@ class Caller:
 
 
 async def read_stream(
-    nc: nats.NATS, *, stream: str, subject: str, idle_s: float = 2.0, batch: int = 1_000
+    nc: nats.NATS, *, stream: str, subject: str, idle_s: float = 2.0, batch: int = 1_000,
+    attempts: int = 5,
 ) -> list[tuple[str, dict[str, str], bytes]]:
-    """Every message of ``stream`` on ``subject`` (ephemeral, unacked): (subject, headers, data)."""
+    """Every message of ``stream`` on ``subject`` (ephemeral, unacked): (subject, headers, data).
+
+    Read again from the start when JetStream answers 503 or similar, as it does for a while
+    after a cluster node comes back and consumer leaders move.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await _read_once(nc, stream=stream, subject=subject, idle_s=idle_s,
+                                    batch=batch)
+        except nats.errors.Error:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(attempt)
+    raise AssertionError("unreachable")
+
+
+async def _read_once(
+    nc: nats.NATS, *, stream: str, subject: str, idle_s: float, batch: int
+) -> list[tuple[str, dict[str, str], bytes]]:
     js = nc.jetstream()
     sub = await js.pull_subscribe(
         subject, stream=stream,
