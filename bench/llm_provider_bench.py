@@ -32,10 +32,11 @@ from pathlib import Path
 import grpc
 import nats
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from nats.js.api import StreamConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from jetstream_baseline import raw_jetstream  # noqa: E402
 
 from contracts import channels, subjects  # noqa: E402
 from contracts.huleedu.common.v1 import common_pb2  # noqa: E402
@@ -191,43 +192,6 @@ async def overhead(nats_url: str, js, *, n: int) -> float:
     finally:
         await workers.stop()
         await cleanup(js, ns)
-
-
-async def raw_jetstream(js, *, n: int, size: int) -> float:
-    name = f"BENCH_RAW_{uuid.uuid4().hex[:8]}"
-    subject = f"bench.raw.{name}"
-    await js.add_stream(StreamConfig(name=name, subjects=[subject]))
-    sub = await js.pull_subscribe(subject, durable="raw", stream=name)
-    payload = b"x" * size
-
-    async def publish() -> None:
-        pending = []
-        for i in range(n):
-            pending.append(
-                await js.publish_async(subject, payload, headers={"Nats-Msg-Id": str(i)})
-            )
-            if len(pending) >= 1_000:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
-
-    async def consume() -> None:
-        seen = 0
-        while seen < n:
-            try:
-                msgs = await sub.fetch(256, timeout=1)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            for msg in msgs:
-                await msg.ack()
-            seen += len(msgs)
-
-    started = time.monotonic()
-    await asyncio.gather(publish(), consume())
-    rate = n / (time.monotonic() - started)
-    await js.delete_stream(name)
-    print(f"raw JetStream publish+consume+ack: {rate:.0f} msgs/s", flush=True)
-    return rate
 
 
 async def main() -> None:
