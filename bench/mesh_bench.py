@@ -31,7 +31,6 @@ import uuid
 from pathlib import Path
 
 import nats
-from nats.js.api import StreamConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +44,9 @@ from deploy.local.nats_infra import start_nats_server  # noqa: E402
 from deploy.local.procs import port_open, run_sync  # noqa: E402
 from deploy.local.services import SERVICES, ServiceSpec  # noqa: E402
 from tests.e2e.chaos_support_client import Caller, essay_text  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from jetstream_baseline import raw_jetstream  # noqa: E402
 
 FREE_JUDGE = common_pb2.JudgeConfig(provider="simulated", model="simulated-judge")
 RESULT_SIZE = 420  # bytes of a typical ComparisonResult with a short justification
@@ -72,43 +74,6 @@ def bench_specs(tag: str) -> tuple[ServiceSpec, ...]:
         ):
             return specs
     raise RuntimeError("no free ports")
-
-
-async def raw_jetstream(js, *, n: int, size: int) -> float:
-    name = f"BENCH_RAW_{uuid.uuid4().hex[:8]}"
-    subject = f"bench.raw.{name}"
-    await js.add_stream(StreamConfig(name=name, subjects=[subject]))
-    sub = await js.pull_subscribe(subject, durable="raw", stream=name)
-    payload = b"x" * size
-
-    async def publish() -> None:
-        pending = []
-        for i in range(n):
-            pending.append(
-                await js.publish_async(subject, payload, headers={"Nats-Msg-Id": str(i)})
-            )
-            if len(pending) >= 1_000:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
-
-    async def consume() -> None:
-        seen = 0
-        while seen < n:
-            try:
-                msgs = await sub.fetch(256, timeout=1)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            for msg in msgs:
-                await msg.ack()
-            seen += len(msgs)
-
-    started = time.monotonic()
-    await asyncio.gather(publish(), consume())
-    rate = n / (time.monotonic() - started)
-    await js.delete_stream(name)
-    print(f"raw JetStream publish+consume+ack: {rate:.0f} msgs/s", flush=True)
-    return rate
 
 
 async def mesh_round(env: dict[str, str], args: argparse.Namespace) -> tuple[float, int]:
