@@ -6,42 +6,21 @@ they reach this class. ServiceErrors become rich statuses (code + ErrorInfo reas
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import grpc
+from typing import Any
 
 from cj_service.adapters.admin_repository import AdminRepository
 from cj_service.domain.grade_scales import list_scales
 from cj_service.entrypoints import admin_mapping as m
-from cj_service.entrypoints.auth import DOMAIN
+from cj_service.entrypoints.servicer import rpc  # same error mapping as CJAssessmentService
 from cj_service.service import admin_anchors, admin_instructions, admin_texts
 from cj_service.service.admin_models import UploadContextText
 from cj_service.service.admin_texts import ContentPort
-from contracts.errors import ServiceError, abort
 from contracts.huleedu.cj.v1 import cj_admin_pb2 as pb
 from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
 
 SERVICE_NAME = "huleedu.cj.v1.CJAdminService"
-Req = TypeVar("Req")
-Resp = TypeVar("Resp")
-Method = Callable[[Any, Req], Awaitable[Resp]]
-
-
-def rpc(method: Method[Req, Resp]) -> Callable[[Any, Req, grpc.aio.ServicerContext],
-                                                Awaitable[Resp]]:
-    """Run the handler; a ServiceError aborts the call with its rich status."""
-
-    @functools.wraps(method)
-    async def call(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
-        try:
-            return await method(self, request)
-        except ServiceError as error:
-            await abort(context, error, domain=DOMAIN)
-
-    return call
 
 
 @dataclass(frozen=True)
