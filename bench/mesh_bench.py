@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import nats
@@ -88,7 +89,7 @@ async def mesh_round(env: dict[str, str], args: argparse.Namespace) -> tuple[flo
     ]
     stopping = cj_pb2.StoppingOptions(
         budget=args.essays * args.per_essay,
-        target_reliability=0.9999,
+        target_reliability=0.999999,  # run to the budget: a throughput measure
         max_in_flight=args.max_in_flight,
     )
     started = time.monotonic()
@@ -101,10 +102,15 @@ async def mesh_round(env: dict[str, str], args: argparse.Namespace) -> tuple[flo
     done = await caller.wait_finished(list(batch_ids), timeout_s=1_800, interval_s=0.5)
     elapsed = time.monotonic() - started
     judged = sum(a.progress.comparisons_done for a in done.values())
-    states = {cj_pb2.AssessmentState.Name(a.state) for a in done.values()}
+    ends = Counter(
+        (cj_pb2.AssessmentState.Name(a.state), cj_pb2.CompletionReason.Name(a.completion_reason))
+        for a in done.values()
+    )
     print(
         f"mesh: {judged} verdicts applied in {elapsed:.2f} s = {judged / elapsed:.0f}/s "
-        f"({args.batches} batches x {args.essays} essays, states {sorted(states)})",
+        f"({args.batches} batches x {args.essays} essays, ended {dict(ends)}, reliability "
+        f"{min(a.progress.reliability for a in done.values()):.4f}.."
+        f"{max(a.progress.reliability for a in done.values()):.4f})",
         flush=True,
     )
     await caller.content_channel.close()
@@ -136,6 +142,7 @@ def start_mesh(tmp: Path, args: argparse.Namespace, tag: str):
         "DATABASE_URL": admin_url,
         "LOG_LEVEL": "WARNING",
         "LLM_PROVIDER_SIMULATED_LATENCY_MS": "0",
+        "LLM_PROVIDER_SIMULATED_NOISE_SD": "1.0",  # a noiseless judge with P(A) is an oracle
         "LLM_PROVIDER_QUEUE_MAX_DEPTH": "1000000",
     }
     specs = bench_specs(tag)
