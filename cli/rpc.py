@@ -2,25 +2,44 @@
 
 A CLI makes a handful of calls and waits on each, so the blocking API keeps the commands
 plain functions; the channel options (retry UNAVAILABLE on these idempotent services) are the
-mesh's own from contracts.channels.
+mesh's own from contracts.channels. TLS comes from the same HULEEDU_TLS_* variables the services
+read (contracts.tls): a CA to trust, and a client certificate where the mesh demands mTLS.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import grpc
 
-from cli.errors import from_rpc
+from cli.errors import bad_input, from_rpc
 from cli.settings import CALL_TIMEOUT_S, Addresses
 from contracts import channels
 from contracts.huleedu.cj.v1 import cj_service_pb2_grpc
 from contracts.huleedu.content.v1 import content_service_pb2_grpc
 from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
+from contracts.tls import TlsConfig, channel_credentials
 
 T = TypeVar("T")
+
+
+def tls_from_env() -> TlsConfig:
+    """The caller's TLS settings; a bad path is the user's to fix, not a traceback."""
+    try:
+        return TlsConfig.from_env(os.environ)
+    except ValueError as exc:
+        raise bad_input(f"TLS settings (HULEEDU_TLS_*): {exc}") from None
+
+
+def open_channel(address: str, options: Sequence[tuple[str, object]] = ()) -> grpc.Channel:
+    """A blocking channel: TLS (mTLS with a client certificate) when configured, else plain."""
+    tls = tls_from_env()
+    if not tls.enabled:
+        return grpc.insecure_channel(address, options=options)
+    return grpc.secure_channel(address, channel_credentials(tls), options=options)
 
 
 class Client(AbstractContextManager["Client"]):
@@ -32,8 +51,7 @@ class Client(AbstractContextManager["Client"]):
     ) -> None:
         self.service = service
         self.address = address
-        options = channels.channel_options(grpc_services)
-        self._channel = grpc.insecure_channel(address, options=options)
+        self._channel = open_channel(address, channels.channel_options(grpc_services))
         self.stub = stub_type(self._channel)
         self._metadata = tuple(metadata)
 

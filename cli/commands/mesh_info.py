@@ -41,7 +41,7 @@ def models(
 
 def health_of(address: str, service: str = "") -> str:
     """SERVING / NOT_SERVING / ... or `unreachable`."""
-    with grpc.insecure_channel(address) as channel:
+    with rpc.open_channel(address) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=service),
