@@ -3,7 +3,7 @@ import pytest
 from scipy.special import ndtri
 
 from cj_service.domain.grade_scales import get_scale, list_scales
-from cj_service.domain.grading import NO_PROJECTION_REASON, project_grades
+from cj_service.domain.grading import NO_PROJECTION_REASON, median_grade, project_grades
 
 
 def _ladder_batch(scale, *, students, spacing=1.0, se=0.4):
@@ -53,6 +53,25 @@ def test_primary_grade_follows_the_score_order():
     ranks = [scale.labels.index(g) for g in result.primary_grades[: students.size]]
     assert ranks == sorted(ranks)
     assert ranks[0] < ranks[-1]
+
+
+def test_the_primary_grade_is_the_median_of_the_grade_distribution():
+    probs = np.array([[0.40, 0.15, 0.15, 0.30], [0.1, 0.1, 0.3, 0.5], [0.5, 0.5, 0.0, 0.0]])
+    # argmax would say 0, 3, 0; the median is where the cumulative probability reaches 1/2
+    assert median_grade(probs).tolist() == [1, 2, 0]
+
+
+def test_an_uncertain_essay_is_not_pushed_into_an_unbounded_outer_grade():
+    scale = get_scale("eng5_np_national_9_step")
+    scores, ses, idx, grades = _ladder_batch(scale, students=[-2.6], spacing=1.0, se=0.2)
+    ses[0] = 4.0  # the open-ended bottom grades soak up the lower half of its distribution
+    result = _project(scale, scores, ses, idx, grades, boundary_uncertainty=False)
+    probs = result.probabilities[0]
+    assert np.argmax(probs) <= 1  # the argmax: "0" or "1", below the score itself
+    cumulative = np.cumsum(probs)
+    median = scale.labels.index(result.primary_grades[0])
+    assert cumulative[median] >= 0.5 and (median == 0 or cumulative[median - 1] < 0.5)
+    assert median >= 2
 
 
 def test_a_wide_score_se_spreads_the_grade_probabilities():
