@@ -31,7 +31,12 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import nats
+# The services inherit this: their fits are many small matrix operations, and OpenBLAS
+# threads on this busy 2-core box only contend (make sets it too; a direct run must).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import nats  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

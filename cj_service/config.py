@@ -25,7 +25,12 @@ class BatchDefaults:
 class PipelineSettings:
     """How the continuous pipeline paces refits, retries and background loops."""
 
-    refit_fraction: float = 0.1  # refit when new verdicts >= 10% of those in the last fit
+    refit_fraction: float = 0.1  # stopping check when new verdicts >= 10% of those at the last
+    # Chain fits plan pairs; reuse them until the verdicts they miss reach this share of the
+    # in-flight window (the window's verdicts are unknown to the planner anyway).
+    chain_refit_fraction: float = 0.5
+    top_up_fraction: float = 0.1  # refill the window in chunks of this share of it
+    snapshots_per_budget: int = 10  # fit snapshots (SSR, full fit) per budget spent
     max_pair_attempts: int = 3
     min_results_for_failure_rate: int = 10
     bootstrap_rounds: int = 100
@@ -125,6 +130,10 @@ def _pipeline(env: Mapping[str, str]) -> PipelineSettings:
     p = PipelineSettings()
     return PipelineSettings(
         refit_fraction=float(_get(env, "CJ_REFIT_FRACTION", str(p.refit_fraction))),
+        chain_refit_fraction=float(
+            _get(env, "CJ_CHAIN_REFIT_FRACTION", str(p.chain_refit_fraction))
+        ),
+        top_up_fraction=float(_get(env, "CJ_TOP_UP_FRACTION", str(p.top_up_fraction))),
         max_pair_attempts=int(_get(env, "CJ_MAX_PAIR_ATTEMPTS", str(p.max_pair_attempts))),
         bootstrap_rounds=int(_get(env, "CJ_BOOTSTRAP_ROUNDS", str(p.bootstrap_rounds))),
         watchdog_interval_s=float(_get(env, "CJ_WATCHDOG_INTERVAL_S", str(p.watchdog_interval_s))),

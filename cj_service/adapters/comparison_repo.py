@@ -38,9 +38,9 @@ async def insert_planned(
 
 
 async def by_ids(conn: AsyncConnection, comparison_ids: Sequence[str]) -> list[Row]:
-    stmt = select(c.id, c.batch_id, c.status, c.submitted_at, c.created_at).where(
-        c.id.in_(list(comparison_ids))
-    )
+    stmt = select(
+        c.id, c.batch_id, c.status, c.submitted_at, c.created_at, c.idx_a, c.idx_b, c.chain
+    ).where(c.id.in_(list(comparison_ids)))
     return list((await conn.execute(stmt)).all())
 
 
@@ -117,18 +117,22 @@ async def batches_with_old_pending(conn: AsyncConnection, *, older_than_s: float
     return [r.batch_id for r in await conn.execute(stmt, {"s": older_than_s})]
 
 
-async def pair_rows(conn: AsyncConnection, batch_id: str) -> list[Row]:
-    """Every comparison's pair and status (the pairing history)."""
-    stmt = select(
-        c.id,
-        c.idx_a,
-        c.idx_b,
-        c.status,
-        c.pair_attempt,
-        c.requeued,
-        c.error_retryable,
-        c.chain,
-    ).where(c.batch_id == batch_id)
+async def open_rows(conn: AsyncConnection, batch_id: str) -> list[Row]:
+    """pair_rows without the JUDGED ones (the caller has those as verdicts), in seq order."""
+    stmt = (
+        select(
+            c.id,
+            c.idx_a,
+            c.idx_b,
+            c.status,
+            c.pair_attempt,
+            c.requeued,
+            c.error_retryable,
+            c.chain,
+        )
+        .where(c.batch_id == batch_id, c.status != Status.JUDGED.value)
+        .order_by(c.seq)
+    )
     return list((await conn.execute(stmt)).all())
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
-from cj_service.service import steps
+from cj_service.service import live_fits, steps
 from cj_service.service.deps import Deps
 from cj_service.service.model import IN_FLIGHT, TERMINAL, Status, StepOutcome
 from contracts.huleedu.llm.v1 import llm_pb2
@@ -59,11 +59,42 @@ async def apply_results(
         if not fresh:
             return out
         await comparison_repo.apply_outcomes(conn, [row for row, _ in fresh])
+        done_before = batch.comparisons_done
         batch = await batch_repo.update_batch(
             conn, batch.id, progress_at=func.now(), **_counters(batch, [row for row, _ in fresh])
         )
+        live_fits.extend(deps, out, batch, done_before, _judged_rows(fresh))
         await steps.advance(conn, batch, deps, out)
+    live_fits.remember(deps, out)  # committed: the memo now matches the stored rows
     return out
+
+
+class _JudgedRow(NamedTuple):
+    """A verdict as comparison_repo.judged returns it."""
+
+    idx_a: int
+    idx_b: int
+    winner: int
+    probability_a: float | None
+    provider: str
+    model: str
+    chain: int | None
+
+
+def _judged_rows(fresh: Sequence[tuple[dict[str, Any], Any]]) -> list[_JudgedRow]:
+    return [
+        _JudgedRow(
+            row.idx_a,
+            row.idx_b,
+            u["winner"],
+            u["probability_a"],
+            u["provider"],
+            u["model"],
+            row.chain,
+        )
+        for u, row in fresh
+        if u["new_status"] == Status.JUDGED
+    ]
 
 
 async def _fresh(conn: AsyncConnection, batch, results, out: StepOutcome) -> list[tuple[dict, Any]]:

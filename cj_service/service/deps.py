@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cj_service.adapters.db import Database
 from cj_service.adapters.llm_client import LLMClient
 from cj_service.config import Config
 from cj_service.metrics import Metrics
+from cj_service.service.batch_cache import BatchCache
 
 FetchTexts = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
 
@@ -24,3 +25,4 @@ class Deps:
     admin_source: Any = None  # AssignmentContextSource (admin repository), None until wired
     kick: Callable[[str], None] = lambda batch_id: None  # dispatch a batch's PENDING rows
     notify_outbox: Callable[[], None] = lambda: None  # wake the outbox relay
+    cache: BatchCache = field(default_factory=BatchCache)  # CPU only; see batch_cache.py

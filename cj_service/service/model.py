@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from contracts.huleedu.common.v1 import common_pb2
 
@@ -120,3 +121,4 @@ class StepOutcome:
     planned: int = 0
     latencies: list[float] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    memo: Any = None  # batch_cache.Entry of this step's verdicts; cached after commit

@@ -36,6 +36,7 @@ class Judged:
 
     comps: bt.Comparisons
     chain: np.ndarray
+    fits: tuple[bt.BTFit, ...] | None = None  # the chains' fits when the caller has them
 
 
 def _key(a: int, b: int) -> tuple[int, int]:
@@ -59,6 +60,21 @@ def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
             # swap sides on the retry so a position-sensitive failure is not simply repeated
             retry.append((r.id, PlannedPair(r.idx_b, r.idx_a, r.pair_attempt + 1, chain)))
     return History(n_items, tuple(shown), tuple(retry))
+
+
+def with_judged(hist: History, judged: Judged | None) -> History:
+    """A history read from the open (not judged) rows, plus the judged pairs (never retried)."""
+    if judged is None:
+        return hist
+    comps = judged.comps
+    shown = zip(
+        comps.idx_a.tolist(),
+        comps.idx_b.tolist(),
+        [False] * comps.size,
+        judged.chain.tolist(),
+        strict=True,
+    )
+    return History(hist.n_items, (*shown, *hist.shown), hist.retry)
 
 
 def _retryable(row, max_pair_attempts: int) -> bool:
@@ -100,7 +116,7 @@ def select_pairs(
     if judged is None or not _every_chain_judged(judged):
         return _first_wave(hist, count=count, rng=rng, retries=retries)
     pending, pending_chain = _pending(hist, retries)
-    fits = design.refit_chains(judged.comps, judged.chain)
+    fits = judged.fits or design.refit_chains(judged.comps, judged.chain)
     a, b, c = design.plan(
         judged.comps,
         judged.chain,

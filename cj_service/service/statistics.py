@@ -73,6 +73,37 @@ def verdicts(n_items: int, rows: Sequence) -> Verdicts:
     return Verdicts(comps, wins.astype(int), judges, chain)
 
 
+def merge(old: Verdicts | None, new: Verdicts | None) -> Verdicts | None:
+    """old's verdicts followed by new's (judge indices remapped onto the union of judges)."""
+    if old is None or new is None:
+        return new if old is None else old
+    judges = tuple(dict.fromkeys(old.judges + new.judges))
+    remap = np.array([judges.index(j) for j in new.judges], dtype=np.int64)
+    o, n = old.comps, new.comps
+    comps = bt.Comparisons(
+        np.concatenate([o.idx_a, n.idx_a]),
+        np.concatenate([o.idx_b, n.idx_b]),
+        np.concatenate([o.y, n.y]),
+        np.concatenate([o.weight, n.weight]),
+        np.concatenate([o.judge, remap[n.judge]]),
+        o.n_items,
+        len(judges),
+    )
+    return Verdicts(comps, old.wins + new.wins, judges, np.concatenate([old.chain, new.chain]))
+
+
+def honest_reliability(v: Verdicts, fits: tuple[bt.BTFit, ...]) -> float:
+    """The design's honest figure from its chain fits (as design.summarise computes it);
+    0 until both chains have a verdict."""
+    if not both_chains(v):
+        return 0.0
+    return reliability.split_half_reliability(fits[0].scores, fits[1].scores)
+
+
+def both_chains(v: Verdicts) -> bool:
+    return bool(np.all(np.bincount(v.chain, minlength=design.CHAINS)[: design.CHAINS] > 0))
+
+
 def _chain(row, position: int) -> int:
     chain = getattr(row, "chain", None)
     return int(chain) if chain is not None else position % design.CHAINS
@@ -85,14 +116,23 @@ def _label(row) -> float:
     return 1.0 if row.winner == WINNER_A else 0.0
 
 
-def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> FitSummary:
+def fit(
+    v: Verdicts,
+    *,
+    rng: np.random.Generator,
+    warm: Warm | None = None,
+    chain_fits: tuple[bt.BTFit, ...] | None = None,
+    with_bias: bool = True,
+) -> FitSummary:
     """The design's summary (domain/design.py): scores from one fit of all verdicts, the
     honest split-half reliability between the two chains, beta from the Firth fit.
 
     rng and warm are accepted for callers that pass them; the design's fits are deterministic
     and start the prior width wide (3 logits), clear of the absorbing point near 0 that the
-    empirical-Bayes width update has when started from a collapsed width."""
-    summary = _summarise(v)
+    empirical-Bayes width update has when started from a collapsed width. chain_fits (the
+    planner's, design.refit_chains) skip the two chain fits, as the quality bench does;
+    without them the chains are fitted to convergence (the final result)."""
+    summary = _summarise(v, chain_fits, with_bias=with_bias)
     result = summary.fit
     bias = summary.bias_fit or result
     return FitSummary(
@@ -113,16 +153,18 @@ def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> F
     )
 
 
-def _summarise(v: Verdicts) -> design.Summary:
+def _summarise(
+    v: Verdicts, chain_fits: tuple[bt.BTFit, ...] | None, *, with_bias: bool
+) -> design.Summary:
     """Until both chains have a verdict there is no honest split half: report 0."""
-    if np.all(np.bincount(v.chain, minlength=design.CHAINS)[: design.CHAINS] > 0):
-        return design.summarise(v.comps, v.chain)
+    if both_chains(v):
+        return design.summarise(v.comps, v.chain, chain_fits, with_bias=with_bias)
     result = design.fit_scores(v.comps)
     return design.Summary(
         fit=result,
         honest_reliability=0.0,
         ssr=reliability.ssr(bt.fit_bt(v.comps, prior_sd=3.0)),
-        bias_fit=fit_bias_firth(v.comps),
+        bias_fit=fit_bias_firth(v.comps) if with_bias else None,
         dispersion=soft_dispersion(v.comps, result),
     )
 

@@ -17,22 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.domain import stopping
-from cj_service.service import finish, planning, statistics
+from cj_service.service import finish, live_fits, planning, statistics
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
 
 LIVE = (State.SUBMITTED.value, State.RUNNING.value)
+# A cheap (3-round, possibly a few verdicts old) chain figure this close to the target is
+# recomputed from converged chain fits before the stopping rule sees it.
+NEAR_TARGET = 0.05
 
 
-def n_items(batch: Row) -> int:
-    return batch.essay_count + batch.anchor_count
+n_items = live_fits.n_items
 
 
 async def advance(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome) -> Row:
     """Decide continue / finalize / fail for a locked, live batch; top up when continuing."""
     if batch.state not in LIVE:
         return batch
-    batch, summary = await refit_if_due(conn, batch, deps, out)
+    batch = await check_if_due(conn, batch, deps, out)
     decision = stopping.decide(progress(batch), policy(batch, deps))
     if decision.action == stopping.FAIL:
         return await finish.fail(conn, batch, "JUDGE_FAILURE_RATE", decision.detail, deps, out)
@@ -43,7 +45,7 @@ async def advance(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcom
         if not batch.completion_reason:  # stop planning; use the verdicts already paid for
             batch = await batch_repo.update_batch(conn, batch.id, completion_reason=reason)
         return batch
-    batch = await top_up(conn, batch, deps, out, summary, count=decision.submit)
+    batch = await top_up(conn, batch, deps, out, count=decision.submit)
     if batch.comparisons_in_flight == 0:
         return await finish.finalize(conn, batch, "PAIRS_EXHAUSTED", deps, out)
     return batch
@@ -86,16 +88,46 @@ def refit_due(batch: Row, *, fraction: float) -> bool:
     return done >= first_round and new >= max(1, math.ceil(fraction * batch.verdicts_at_last_fit))
 
 
-async def refit_if_due(
-    conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome
-) -> tuple[Row, statistics.FitSummary | None]:
+async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome) -> Row:
+    """The stopping rule's input: the honest reliability (split half of the two chains).
+
+    Far below the target the planner's cheap chain fits (design.refit_chains) show that it is
+    not reached; near it the chains are fitted to convergence, so the figure the stopping
+    rule acts on is the one it always used (design.summarise's). The full summary (a fit of
+    all verdicts, SSR) only feeds the snapshot history: a few times per budget."""
     if not refit_due(batch, fraction=deps.config.pipeline.refit_fraction):
-        return batch, None
-    rows = await comparison_repo.judged(conn, batch.id)
-    warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
+        return batch
+    fits = await live_fits.chain_fits(conn, batch, deps, out, max_stale=max_stale(batch, deps))
+    v = out.memo.verdicts
+    reliability = statistics.honest_reliability(v, fits) if fits else 0.0
+    if fits and reliability >= batch.target_reliability - NEAR_TARGET:
+        fits = await live_fits.converged_fits(v, out)
+        reliability = statistics.honest_reliability(v, fits)
+    values = {"reliability": reliability, "verdicts_at_last_fit": batch.comparisons_done}
+    if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
+        values["ssr"] = await _snapshot(conn, batch, v, fits, out)
+    return await batch_repo.update_batch(conn, batch.id, **values)
+
+
+def max_stale(batch: Row, deps: Deps) -> int:
+    """How many verdicts the chain fits may miss: a share of the in-flight window (whose
+    verdicts the planner cannot see anyway), and never more than a tenth of the evidence."""
+    p = deps.config.pipeline
+    by_window = batch.max_in_flight * p.chain_refit_fraction
+    return int(min(by_window, batch.comparisons_done * p.refit_fraction))
+
+
+def snapshot_due(batch: Row, per_budget: int) -> bool:
+    """At the first check and whenever another 1/per_budget of the budget has been spent."""
+    step = max(1, batch.budget // max(1, per_budget))
+    last = batch.verdicts_at_last_fit
+    return last == 0 or batch.comparisons_done // step > last // step
+
+
+async def _snapshot(conn: AsyncConnection, batch: Row, v, fits, out: StepOutcome) -> float:
     started = time.perf_counter()
     rng = np.random.default_rng([batch.seed, batch.comparisons_done])
-    summary = await asyncio.to_thread(_fit, n_items(batch), rows, rng, warm)
+    summary = await asyncio.to_thread(statistics.fit, v, rng=rng, chain_fits=fits, with_bias=False)
     out.refit_seconds += time.perf_counter() - started
     await batch_repo.insert_snapshot(
         conn,
@@ -109,51 +141,35 @@ async def refit_if_due(
         ses=summary.ses.tolist(),
         prior_sd=summary.prior_sd,
     )
-    batch = await batch_repo.update_batch(
-        conn,
-        batch.id,
-        reliability=summary.reliability,
-        ssr=summary.ssr,
-        verdicts_at_last_fit=batch.comparisons_done,
-    )
-    return batch, summary
+    return summary.ssr
 
 
-def _fit(n: int, rows, rng: np.random.Generator, warm) -> statistics.FitSummary:
-    return statistics.fit(statistics.verdicts(n, rows), rng=rng, warm=warm)
-
-
-def chunked(batch: Row, want: int) -> int:
-    """Planning reads the batch's whole pair history, so refill the window in chunks
-    (a tenth of it) rather than one comparison per result -- unless that is all that is left."""
+def chunked(batch: Row, want: int, *, fraction: float) -> int:
+    """Each top-up refits and plans, so refill the window in chunks (a share of it) rather
+    than one comparison per result -- unless that is all that is left."""
     remaining = batch.budget - batch.comparisons_done - batch.comparisons_in_flight
-    chunk = max(1, batch.max_in_flight // 10)
+    chunk = max(1, int(batch.max_in_flight * fraction))
     if want <= 0 or (batch.comparisons_in_flight > 0 and want < min(chunk, remaining)):
         return 0
     return want
 
 
 async def top_up(
-    conn: AsyncConnection,
-    batch: Row,
-    deps: Deps,
-    out: StepOutcome,
-    summary: statistics.FitSummary | None,
-    *,
-    count: int,
+    conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome, *, count: int
 ) -> Row:
-    count = chunked(batch, count)
+    p = deps.config.pipeline
+    count = chunked(batch, count, fraction=p.top_up_fraction)
     if count == 0:
         return batch
     hist = planning.history(
         n_items(batch),
-        await comparison_repo.pair_rows(conn, batch.id),
-        max_pair_attempts=deps.config.pipeline.max_pair_attempts,
+        await comparison_repo.open_rows(conn, batch.id),
+        max_pair_attempts=p.max_pair_attempts,
     )
-    judged = _judged(n_items(batch), await comparison_repo.judged(conn, batch.id))
+    judged = await _judged(conn, batch, deps, out)
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
     pairs, requeued = await asyncio.to_thread(
-        planning.plan, hist, count=count, rng=rng, judged=judged
+        planning.plan, planning.with_judged(hist, judged), count=count, rng=rng, judged=judged
     )
     if not pairs:
         return batch
@@ -174,12 +190,14 @@ async def top_up(
 async def first_wave(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome) -> Row:
     """The opening comparisons of a new batch: fill the window (within the budget)."""
     want = min(batch.max_in_flight, batch.budget)
-    return await top_up(conn, batch, deps, out, None, count=want)
+    return await top_up(conn, batch, deps, out, count=want)
 
 
-def _judged(n: int, rows) -> planning.Judged | None:
-    """The verdicts each chain plans from (domain/design.py); None before the first."""
-    if not rows:
-        return None
-    v = statistics.verdicts(n, rows)
-    return planning.Judged(v.comps, v.chain)
+async def _judged(
+    conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome
+) -> planning.Judged | None:
+    """The verdicts each chain plans from (domain/design.py) and the chains' fits, reused
+    until the verdicts they miss reach a share of the window; None before the first."""
+    fits = await live_fits.chain_fits(conn, batch, deps, out, max_stale=max_stale(batch, deps))
+    v = out.memo.verdicts
+    return None if v is None else planning.Judged(v.comps, v.chain, fits)

@@ -85,3 +85,20 @@ def test_with_one_chain_still_unjudged_the_honest_reliability_is_zero():
         r.chain = 0
     s = statistics.fit(statistics.verdicts(4, rows), rng=np.random.default_rng(0))
     assert s.reliability == 0.0 and np.isfinite(s.scores).all()
+
+
+def test_merging_verdicts_equals_reading_all_rows_at_once():
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=6)
+    pairs = [(i, (i + k) % 6) for k in (1, 2) for i in range(6)]
+    first = rows_for(q, pairs[:5], judge="a/x")
+    second = rows_for(q, pairs[5:], judge="b/y") + rows_for(q, pairs[:2], judge="a/x")
+    for i, r in enumerate(first + second):
+        r.chain = i % 2
+    whole = statistics.verdicts(6, first + second)
+    merged = statistics.merge(statistics.verdicts(6, first), statistics.verdicts(6, second))
+    assert merged.judges == whole.judges and list(merged.wins) == list(whole.wins)
+    for name in ("idx_a", "idx_b", "y", "weight", "judge"):
+        assert np.array_equal(getattr(merged.comps, name), getattr(whole.comps, name))
+    assert merged.comps.n_judges == 2 and np.array_equal(merged.chain, whole.chain)
+    assert statistics.merge(None, whole) is whole and statistics.merge(whole, None) is whole

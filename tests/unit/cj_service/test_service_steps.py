@@ -36,12 +36,12 @@ def test_refits_wait_for_a_share_of_new_verdicts():
 
 
 def test_the_window_is_refilled_in_chunks_unless_only_a_few_are_left():
-    assert steps.chunked(batch(comparisons_in_flight=19), 1) == 0
-    assert steps.chunked(batch(comparisons_in_flight=18), 2) == 2
-    assert steps.chunked(batch(comparisons_in_flight=0), 1) == 1
-    assert steps.chunked(batch(comparisons_done=99, comparisons_in_flight=0), 1) == 1
-    assert steps.chunked(batch(comparisons_done=98, comparisons_in_flight=1), 1) == 1
-    assert steps.chunked(batch(), 0) == 0
+    assert steps.chunked(batch(comparisons_in_flight=19), 1, fraction=0.1) == 0
+    assert steps.chunked(batch(comparisons_in_flight=18), 2, fraction=0.1) == 2
+    assert steps.chunked(batch(comparisons_in_flight=0), 1, fraction=0.1) == 1
+    assert steps.chunked(batch(comparisons_done=99, comparisons_in_flight=0), 1, fraction=0.1) == 1
+    assert steps.chunked(batch(comparisons_done=98, comparisons_in_flight=1), 1, fraction=0.1) == 1
+    assert steps.chunked(batch(), 0, fraction=0.1) == 0
 
 
 def test_the_stopping_rule_sees_counts_and_no_reliability_before_the_first_fit():
@@ -56,3 +56,16 @@ def test_the_policy_comes_from_the_batch_and_the_config():
     policy = steps.policy(batch(target_reliability=0.8, max_in_flight=7), deps)
     assert (policy.target_reliability, policy.window) == (0.8, 7)
     assert policy.min_attempts_for_failure == deps.config.pipeline.min_results_for_failure_rate
+
+
+def test_chain_fits_may_miss_half_a_window_but_never_a_tenth_of_the_evidence():
+    deps = SimpleNamespace(config=Config(database_url="postgresql+asyncpg://x/y"))
+    assert steps.max_stale(batch(comparisons_done=1000, max_in_flight=200), deps) == 100
+    assert steps.max_stale(batch(comparisons_done=300, max_in_flight=200), deps) == 30
+    assert steps.max_stale(batch(comparisons_done=9, max_in_flight=200), deps) == 0
+
+
+def test_snapshots_are_taken_at_the_first_check_and_each_tenth_of_the_budget():
+    assert steps.snapshot_due(batch(comparisons_done=5, budget=100), 10)
+    assert not steps.snapshot_due(batch(comparisons_done=19, verdicts_at_last_fit=11), 10)
+    assert steps.snapshot_due(batch(comparisons_done=21, verdicts_at_last_fit=19), 10)
