@@ -132,6 +132,20 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_seconds() -> float:
+    """CPU of every postgres process (server and backends) on this machine, from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cpu_report(before: dict[str, float], after: dict[str, float], judged: int) -> str:
     return " ".join(
         f"{name}={1000 * (after[name] - before[name]) / max(judged, 1):.2f}" for name in before
@@ -174,8 +188,10 @@ async def measure(
     try:
         baselines = [await raw_jetstream(js, n=args.n_raw, size=RESULT_SIZE)]
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        before["postgres"], before["bench"] = postgres_seconds(), time.process_time()
         rate, judged = await mesh_round(env, args)
         after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        after["postgres"], after["bench"] = postgres_seconds(), time.process_time()
         print(f"cpu ms per judgement: {cpu_report(before, after, judged)}", flush=True)
         baselines.append(await raw_jetstream(js, n=args.n_raw, size=RESULT_SIZE))
     finally:

@@ -29,7 +29,7 @@ class PipelineSettings:
     # Chain fits plan pairs; reuse them until the verdicts they miss reach this share of the
     # in-flight window (the window's verdicts are unknown to the planner anyway).
     chain_refit_fraction: float = 0.5
-    top_up_fraction: float = 0.1  # refill the window in chunks of this share of it
+    top_up_fraction: float = 0.25  # refill the window in chunks of this share of it
     snapshots_per_budget: int = 10  # fit snapshots (SSR, full fit) per budget spent
     max_pair_attempts: int = 3
     min_results_for_failure_rate: int = 10

@@ -22,9 +22,10 @@ from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
 
 LIVE = (State.SUBMITTED.value, State.RUNNING.value)
-# A cheap (3-round, possibly a few verdicts old) chain figure this close to the target is
-# recomputed from converged chain fits before the stopping rule sees it.
-NEAR_TARGET = 0.05
+# A cheap chain figure (3 prior rounds, maybe half a window old) is recomputed from converged
+# chain fits once its odds R/(1-R) reach this share of the target's. The odds grow about in
+# proportion to the verdicts (Spearman-Brown), so "near" means "within twice the verdicts".
+NEAR_TARGET_ODDS = 0.5
 
 
 n_items = live_fits.n_items
@@ -97,16 +98,23 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
     all verdicts, SSR) only feeds the snapshot history: a few times per budget."""
     if not refit_due(batch, fraction=deps.config.pipeline.refit_fraction):
         return batch
-    fits = await live_fits.chain_fits(conn, batch, deps, out, max_stale=max_stale(batch, deps))
+    stale = int(batch.max_in_flight * deps.config.pipeline.chain_refit_fraction)
+    fits = await live_fits.chain_fits(conn, batch, deps, out, max_stale=stale)
     v = out.memo.verdicts
     reliability = statistics.honest_reliability(v, fits) if fits else 0.0
-    if fits and reliability >= batch.target_reliability - NEAR_TARGET:
+    if fits and near_target(reliability, batch.target_reliability):
         fits = await live_fits.converged_fits(v, out)
         reliability = statistics.honest_reliability(v, fits)
     values = {"reliability": reliability, "verdicts_at_last_fit": batch.comparisons_done}
     if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
         values["ssr"] = await _snapshot(conn, batch, v, fits, out)
     return await batch_repo.update_batch(conn, batch.id, **values)
+
+
+def near_target(reliability: float, target: float) -> bool:
+    if reliability >= target:
+        return True
+    return reliability / (1 - reliability) >= NEAR_TARGET_ODDS * target / max(1e-12, 1 - target)
 
 
 def max_stale(batch: Row, deps: Deps) -> int:

@@ -69,3 +69,9 @@ def test_snapshots_are_taken_at_the_first_check_and_each_tenth_of_the_budget():
     assert steps.snapshot_due(batch(comparisons_done=5, budget=100), 10)
     assert not steps.snapshot_due(batch(comparisons_done=19, verdicts_at_last_fit=11), 10)
     assert steps.snapshot_due(batch(comparisons_done=21, verdicts_at_last_fit=19), 10)
+
+
+def test_converged_chain_fits_are_needed_only_within_twice_the_verdicts_of_the_target():
+    assert steps.near_target(0.85, 0.9) and steps.near_target(0.95, 0.9)
+    assert not steps.near_target(0.8, 0.9)
+    assert not steps.near_target(0.995, 0.999999)
