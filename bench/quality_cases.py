@@ -59,8 +59,9 @@ def _run_seed(seed: int, grid: tuple[int, ...]) -> dict:
     _reliabilities(
         out, "coin", simulate(RunSpec(coin_toss=True, checkpoints=(10, 20)), seed).snapshots
     )
-    k12 = fit_bias_firth(runs["ours_s1.5"].snapshots[N * 12 // 2].comps)
-    out["beta"] = (float(k12.beta[0]), float(k12.beta_se[0]))
+    for name in ("ours_s1.5", "ours_s3"):  # two estimates per seed: a tighter bias figure
+        k12 = fit_bias_firth(runs[name].snapshots[N * 12 // 2].comps)
+        out[f"beta_{name}"] = (float(k12.beta[0]), float(k12.beta_se[0]))
     k10 = N * 10 // 2
     out.update(_grades(seed, runs["random_s3"].snapshots[k10], runs["ours_s3"].snapshots[k10]))
     out.update(_soft(seed, runs["ours_s1.5"]))
