@@ -31,6 +31,7 @@ class PipelineSettings:
     chain_refit_fraction: float = 0.5
     top_up_fraction: float = 0.25  # refill the window in chunks of this share of it
     snapshots_per_budget: int = 10  # fit snapshots (SSR, full fit) per budget spent
+    fit_threads: int = 1  # threads for fits (bootstrap._fit_pool says why so few)
     max_pair_attempts: int = 3
     min_results_for_failure_rate: int = 10
     bootstrap_rounds: int = 100
@@ -134,6 +135,7 @@ def _pipeline(env: Mapping[str, str]) -> PipelineSettings:
             _get(env, "CJ_CHAIN_REFIT_FRACTION", str(p.chain_refit_fraction))
         ),
         top_up_fraction=float(_get(env, "CJ_TOP_UP_FRACTION", str(p.top_up_fraction))),
+        fit_threads=int(_get(env, "CJ_FIT_THREADS", str(p.fit_threads))),
         max_pair_attempts=int(_get(env, "CJ_MAX_PAIR_ATTEMPTS", str(p.max_pair_attempts))),
         bootstrap_rounds=int(_get(env, "CJ_BOOTSTRAP_ROUNDS", str(p.bootstrap_rounds))),
         watchdog_interval_s=float(_get(env, "CJ_WATCHDOG_INTERVAL_S", str(p.watchdog_interval_s))),

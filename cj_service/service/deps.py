@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cj_service.adapters.db import Database
 from cj_service.adapters.llm_client import LLMClient
@@ -12,6 +15,7 @@ from cj_service.config import Config
 from cj_service.metrics import Metrics
 from cj_service.service.batch_cache import BatchCache
 
+T = TypeVar("T")
 FetchTexts = Callable[[Sequence[str]], Awaitable[Mapping[str, str]]]
 
 
@@ -26,3 +30,9 @@ class Deps:
     kick: Callable[[str], None] = lambda batch_id: None  # dispatch a batch's PENDING rows
     notify_outbox: Callable[[], None] = lambda: None  # wake the outbox relay
     cache: BatchCache = field(default_factory=BatchCache)  # CPU only; see batch_cache.py
+    fit_pool: Executor | None = None  # where fits run; None = the loop's default executor
+
+    async def off_loop(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a fit (CPU-bound, numpy) in the fit pool, off the event loop."""
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.fit_pool, call)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from sqlalchemy import func
@@ -28,7 +27,7 @@ async def finalize(
     judged = await comparison_repo.judged(conn, batch.id)
     warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
     started = time.perf_counter()
-    final = await asyncio.to_thread(
+    final = await deps.off_loop(
         results.compute,
         essays,
         judged,

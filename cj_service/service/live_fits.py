@@ -12,7 +12,6 @@ pair in about one run of six, against none cold, in the lifecycle test.)
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -78,16 +77,18 @@ async def chain_fits(
     if _compatible(memo.fits, v) and memo.done - memo.fits_done <= max_stale:
         return memo.fits
     started = time.perf_counter()
-    fits = await asyncio.to_thread(design.refit_chains, v.comps, v.chain)
+    fits = await deps.off_loop(design.refit_chains, v.comps, v.chain)
     out.refit_seconds += time.perf_counter() - started
     out.memo = dataclasses.replace(memo, fits=fits, fits_done=memo.done)
     return fits
 
 
-async def converged_fits(v: statistics.Verdicts, out: StepOutcome) -> tuple[BTFit, ...]:
+async def converged_fits(
+    deps: Deps, v: statistics.Verdicts, out: StepOutcome
+) -> tuple[BTFit, ...]:
     """Each chain fitted to convergence (what design.summarise does without `fits`)."""
     started = time.perf_counter()
-    fits = await asyncio.to_thread(_converged, v)
+    fits = await deps.off_loop(_converged, v)
     out.refit_seconds += time.perf_counter() - started
     return fits
 

@@ -7,7 +7,6 @@ never acts on a batch while a step is in progress.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 
@@ -103,11 +102,11 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
     v = out.memo.verdicts
     reliability = statistics.honest_reliability(v, fits) if fits else 0.0
     if fits and near_target(reliability, batch.target_reliability):
-        fits = await live_fits.converged_fits(v, out)
+        fits = await live_fits.converged_fits(deps, v, out)
         reliability = statistics.honest_reliability(v, fits)
     values = {"reliability": reliability, "verdicts_at_last_fit": batch.comparisons_done}
     if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
-        values["ssr"] = await _snapshot(conn, batch, v, fits, out)
+        values["ssr"] = await _snapshot(conn, batch, deps, v, fits, out)
     return await batch_repo.update_batch(conn, batch.id, **values)
 
 
@@ -132,10 +131,12 @@ def snapshot_due(batch: Row, per_budget: int) -> bool:
     return last == 0 or batch.comparisons_done // step > last // step
 
 
-async def _snapshot(conn: AsyncConnection, batch: Row, v, fits, out: StepOutcome) -> float:
+async def _snapshot(
+    conn: AsyncConnection, batch: Row, deps: Deps, v, fits, out: StepOutcome
+) -> float:
     started = time.perf_counter()
     rng = np.random.default_rng([batch.seed, batch.comparisons_done])
-    summary = await asyncio.to_thread(statistics.fit, v, rng=rng, chain_fits=fits, with_bias=False)
+    summary = await deps.off_loop(statistics.fit, v, rng=rng, chain_fits=fits, with_bias=False)
     out.refit_seconds += time.perf_counter() - started
     await batch_repo.insert_snapshot(
         conn,
@@ -176,7 +177,7 @@ async def top_up(
     )
     judged = await _judged(conn, batch, deps, out)
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
-    pairs, requeued = await asyncio.to_thread(
+    pairs, requeued = await deps.off_loop(
         planning.plan, planning.with_judged(hist, judged), count=count, rng=rng, judged=judged
     )
     if not pairs:
