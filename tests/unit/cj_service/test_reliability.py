@@ -25,19 +25,25 @@ def adaptive_coin_tosses(n, rounds, m, rng):
 
 
 def test_naive_ssr_is_inflated_but_independent_halves_are_honest_on_coin_tosses():
-    rng = np.random.default_rng(0)
-    n, rounds, m = 60, 15, 15  # k = 7.5 per essay across the two halves
-    half_a, fit_a = adaptive_coin_tosses(n, rounds, m, rng)
-    half_b, fit_b = adaptive_coin_tosses(n, rounds, m, rng)
-    merged = Comparisons.build(
-        np.r_[half_a.idx_a, half_b.idx_a],
-        np.r_[half_a.idx_b, half_b.idx_b],
-        np.r_[half_a.y, half_b.y],
-        n_items=n,
-    )
-    assert ssr(fit_bt(merged)) > 0.3
-    honest = split_half_reliability(fit_bt_eb(half_a).scores, fit_bt_eb(half_b).scores)
-    assert honest < 0.3
+    # one seed is too noisy for a pinned threshold (merged SSR 0.21-0.62 over seeds 0-7)
+    merged_ssr, chain_ssr, honest = [], [], []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        n, rounds, m = 60, 15, 15  # k = 7.5 per essay across the two halves
+        half_a, fit_a = adaptive_coin_tosses(n, rounds, m, rng)
+        half_b, fit_b = adaptive_coin_tosses(n, rounds, m, rng)
+        merged = Comparisons.build(
+            np.r_[half_a.idx_a, half_b.idx_a],
+            np.r_[half_a.idx_b, half_b.idx_b],
+            np.r_[half_a.y, half_b.y],
+            n_items=n,
+        )
+        merged_ssr.append(ssr(fit_bt(merged)))
+        chain_ssr.append(ssr(fit_a))
+        honest.append(split_half_reliability(fit_bt_eb(half_a).scores, fit_bt_eb(half_b).scores))
+    assert np.mean(chain_ssr) > 0.6  # one adaptive chain: SSR ~0.8 on pure noise
+    assert np.mean(merged_ssr) > 0.3
+    assert np.mean(honest) < 0.15
 
 
 def test_split_half_tracks_a_real_signal():
