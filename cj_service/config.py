@@ -136,6 +136,7 @@ def _pipeline(env: Mapping[str, str]) -> PipelineSettings:
         ),
         top_up_fraction=float(_get(env, "CJ_TOP_UP_FRACTION", str(p.top_up_fraction))),
         fit_threads=int(_get(env, "CJ_FIT_THREADS", str(p.fit_threads))),
+        fetch_batch=int(_get(env, "CJ_FETCH_BATCH", str(p.fetch_batch))),
         max_pair_attempts=int(_get(env, "CJ_MAX_PAIR_ATTEMPTS", str(p.max_pair_attempts))),
         bootstrap_rounds=int(_get(env, "CJ_BOOTSTRAP_ROUNDS", str(p.bootstrap_rounds))),
         watchdog_interval_s=float(_get(env, "CJ_WATCHDOG_INTERVAL_S", str(p.watchdog_interval_s))),

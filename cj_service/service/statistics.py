@@ -18,6 +18,7 @@ from cj_service.domain.bt_firth import fit_bias_firth
 from cj_service.domain.soft import soft_dispersion
 
 WINNER_A = 1
+NAIVE_PRIOR_SD = 3.0  # the fixed prior design.summarise fits SSR with
 
 
 @dataclass(frozen=True)
@@ -116,23 +117,14 @@ def _label(row) -> float:
     return 1.0 if row.winner == WINNER_A else 0.0
 
 
-def fit(
-    v: Verdicts,
-    *,
-    rng: np.random.Generator,
-    warm: Warm | None = None,
-    chain_fits: tuple[bt.BTFit, ...] | None = None,
-    with_bias: bool = True,
-) -> FitSummary:
+def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> FitSummary:
     """The design's summary (domain/design.py): scores from one fit of all verdicts, the
     honest split-half reliability between the two chains, beta from the Firth fit.
 
     rng and warm are accepted for callers that pass them; the design's fits are deterministic
     and start the prior width wide (3 logits), clear of the absorbing point near 0 that the
-    empirical-Bayes width update has when started from a collapsed width. chain_fits (the
-    planner's, design.refit_chains) skip the two chain fits, as the quality bench does;
-    without them the chains are fitted to convergence (the final result)."""
-    summary = _summarise(v, chain_fits, with_bias=with_bias)
+    empirical-Bayes width update has when started from a collapsed width."""
+    summary = _summarise(v)
     result = summary.fit
     bias = summary.bias_fit or result
     return FitSummary(
@@ -153,20 +145,24 @@ def fit(
     )
 
 
-def _summarise(
-    v: Verdicts, chain_fits: tuple[bt.BTFit, ...] | None, *, with_bias: bool
-) -> design.Summary:
+def _summarise(v: Verdicts) -> design.Summary:
     """Until both chains have a verdict there is no honest split half: report 0."""
     if both_chains(v):
-        return design.summarise(v.comps, v.chain, chain_fits, with_bias=with_bias)
+        return design.summarise(v.comps, v.chain)
     result = design.fit_scores(v.comps)
     return design.Summary(
         fit=result,
         honest_reliability=0.0,
-        ssr=reliability.ssr(bt.fit_bt(v.comps, prior_sd=3.0)),
-        bias_fit=fit_bias_firth(v.comps) if with_bias else None,
+        ssr=naive_fit(v)[0],
+        bias_fit=fit_bias_firth(v.comps),
         dispersion=soft_dispersion(v.comps, result),
     )
+
+
+def naive_fit(v: Verdicts) -> tuple[float, bt.BTFit]:
+    """SSR and the one fixed-prior fit it is read from (as design.summarise computes it)."""
+    result = bt.fit_bt(v.comps, prior_sd=NAIVE_PRIOR_SD)
+    return reliability.ssr(result), result
 
 
 def warm_from(snapshot) -> Warm | None:

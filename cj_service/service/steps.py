@@ -93,8 +93,8 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
 
     Far below the target the planner's cheap chain fits (design.refit_chains) show that it is
     not reached; near it the chains are fitted to convergence, so the figure the stopping
-    rule acts on is the one it always used (design.summarise's). The full summary (a fit of
-    all verdicts, SSR) only feeds the snapshot history: a few times per budget."""
+    rule acts on is the one it always used (design.summarise's). SSR only feeds the snapshot
+    history: a few times per budget."""
     if not refit_due(batch, fraction=deps.config.pipeline.refit_fraction):
         return batch
     stale = int(batch.max_in_flight * deps.config.pipeline.chain_refit_fraction)
@@ -106,7 +106,7 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
         reliability = statistics.honest_reliability(v, fits)
     values = {"reliability": reliability, "verdicts_at_last_fit": batch.comparisons_done}
     if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
-        values["ssr"] = await _snapshot(conn, batch, deps, v, fits, out)
+        values["ssr"] = await _snapshot(conn, batch, deps, v, reliability, out)
     return await batch_repo.update_batch(conn, batch.id, **values)
 
 
@@ -132,25 +132,27 @@ def snapshot_due(batch: Row, per_budget: int) -> bool:
 
 
 async def _snapshot(
-    conn: AsyncConnection, batch: Row, deps: Deps, v, fits, out: StepOutcome
+    conn: AsyncConnection, batch: Row, deps: Deps, v, reliability: float, out: StepOutcome
 ) -> float:
+    """A point of the fit history: the honest figure the check computed, and SSR with the
+    scores and bias of its one fixed-prior fit (the empirical-Bayes fit of all verdicts,
+    three times dearer, is left to the final result)."""
     started = time.perf_counter()
-    rng = np.random.default_rng([batch.seed, batch.comparisons_done])
-    summary = await deps.off_loop(statistics.fit, v, rng=rng, chain_fits=fits, with_bias=False)
+    ssr, fit = await deps.off_loop(statistics.naive_fit, v)
     out.refit_seconds += time.perf_counter() - started
     await batch_repo.insert_snapshot(
         conn,
         batch.id,
-        comparisons=summary.n_comparisons,
-        reliability=summary.reliability,
-        ssr=summary.ssr,
-        position_bias=summary.beta,
-        position_bias_se=summary.beta_se,
-        scores=summary.scores.tolist(),
-        ses=summary.ses.tolist(),
-        prior_sd=summary.prior_sd,
+        comparisons=v.comps.size,
+        reliability=reliability,
+        ssr=ssr,
+        position_bias=float(fit.beta[0]),
+        position_bias_se=float(fit.beta_se[0]),
+        scores=fit.scores.tolist(),
+        ses=fit.se.tolist(),
+        prior_sd=fit.prior_sd,
     )
-    return summary.ssr
+    return ssr
 
 
 def chunked(batch: Row, want: int, *, fraction: float) -> int:
