@@ -27,8 +27,11 @@ class PipelineSettings:
 
     refit_fraction: float = 0.1  # stopping check when new verdicts >= 10% of those at the last
     # Chain fits plan pairs; reuse them until the verdicts they miss reach this share of the
-    # in-flight window (the window's verdicts are unknown to the planner anyway).
-    chain_refit_fraction: float = 0.5
+    # in-flight window (whose verdicts the planner cannot see anyway) or of all verdicts.
+    # Offline (100 essays, budget 3000, window 200, 12 seeds) 1.0/0.2 refits 16 times a
+    # batch instead of 56 with Spearman 0.978 vs 0.977 (se 0.002).
+    chain_refit_fraction: float = 1.0
+    chain_stale_fraction: float = 0.2
     top_up_fraction: float = 0.25  # refill the window in chunks of this share of it
     snapshots_per_budget: int = 10  # fit snapshots (SSR, full fit) per budget spent
     fit_threads: int = 1  # threads for fits (bootstrap._fit_pool says why so few)

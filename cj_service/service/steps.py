@@ -118,10 +118,10 @@ def near_target(reliability: float, target: float) -> bool:
 
 def max_stale(batch: Row, deps: Deps) -> int:
     """How many verdicts the chain fits may miss: a share of the in-flight window (whose
-    verdicts the planner cannot see anyway), and never more than a tenth of the evidence."""
+    verdicts the planner cannot see anyway) and of the evidence (config.py: measured)."""
     p = deps.config.pipeline
     by_window = batch.max_in_flight * p.chain_refit_fraction
-    return int(min(by_window, batch.comparisons_done * p.refit_fraction))
+    return int(min(by_window, batch.comparisons_done * p.chain_stale_fraction))
 
 
 def snapshot_due(batch: Row, per_budget: int) -> bool:

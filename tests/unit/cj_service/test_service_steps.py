@@ -58,11 +58,11 @@ def test_the_policy_comes_from_the_batch_and_the_config():
     assert policy.min_attempts_for_failure == deps.config.pipeline.min_results_for_failure_rate
 
 
-def test_chain_fits_may_miss_half_a_window_but_never_a_tenth_of_the_evidence():
+def test_chain_fits_may_miss_a_window_but_never_a_fifth_of_the_evidence():
     deps = SimpleNamespace(config=Config(database_url="postgresql+asyncpg://x/y"))
-    assert steps.max_stale(batch(comparisons_done=1000, max_in_flight=200), deps) == 100
-    assert steps.max_stale(batch(comparisons_done=300, max_in_flight=200), deps) == 30
-    assert steps.max_stale(batch(comparisons_done=9, max_in_flight=200), deps) == 0
+    assert steps.max_stale(batch(comparisons_done=2000, max_in_flight=200), deps) == 200
+    assert steps.max_stale(batch(comparisons_done=300, max_in_flight=200), deps) == 60
+    assert steps.max_stale(batch(comparisons_done=4, max_in_flight=200), deps) == 0
 
 
 def test_snapshots_are_taken_at_the_first_check_and_each_tenth_of_the_budget():
