@@ -27,7 +27,7 @@ log = structlog.get_logger("cj_service.results")
 Item = tuple[Msg, llm_pb2.ComparisonResult]
 RETRY_DELAY_S = 1.0
 GROUPS_IN_PARALLEL = 8  # below the engine's pool (10 + 10 overflow)
-KEEPALIVE_S = 0.4
+KEEPALIVES_PER_ACK_WAIT = 3
 STOP_GRACE_S = 5.0
 
 
@@ -81,18 +81,20 @@ async def handle(deps: Deps, msgs: list[Msg]) -> None:
     items = [item for item in [await _decode(deps, m) for m in msgs] if item is not None]
     if not items:
         return
-    keepalive = asyncio.create_task(_keep_alive([m for m, _ in items]))
+    every = deps.config.pipeline.ack_wait_s / KEEPALIVES_PER_ACK_WAIT
+    keepalive = asyncio.create_task(_keep_alive([m for m, _ in items], every))
     try:
         await _process(deps, items)
     finally:
         keepalive.cancel()
 
 
-async def _keep_alive(msgs: list[Msg]) -> None:
-    """in_progress() while a fetch is being applied: the consumer's backoff makes the first
-    ack wait short (1 s), and a slow refit must not turn into a redelivery of the whole fetch."""
+async def _keep_alive(msgs: list[Msg], every: float) -> None:
+    """in_progress() while a fetch is being applied, a few times per ack wait, so a slow
+    refit does not turn into a redelivery of the whole fetch. (The first ack wait is the
+    consumer's ack_wait, contracts.streams; every 0.4 s was sized for a 1 s one.)"""
     while True:
-        await asyncio.sleep(KEEPALIVE_S)
+        await asyncio.sleep(every)
         for msg in msgs:
             if not msg.is_acked:
                 with contextlib.suppress(Exception):
