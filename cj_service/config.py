@@ -38,7 +38,9 @@ class PipelineSettings:
     max_pair_attempts: int = 3
     min_results_for_failure_rate: int = 10
     bootstrap_rounds: int = 100
-    fetch_batch: int = 256
+    # Results per fetch: bigger fetches make fewer, larger steps per batch (fewer round trips,
+    # top-ups and refits); the mesh bench's cj CPU went 0.76 -> 0.52 ms/verdict from 256.
+    fetch_batch: int = 1024
     fetch_timeout_s: float = 1.0
     ack_wait_s: float = 30.0
     watchdog_interval_s: float = 10.0
