@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cj_service.adapters.comparison_repo import any_of
 from cj_service.adapters.tables import batch_essays, batches, fit_snapshots, request_ids
 from cj_service.service.model import TERMINAL, ResolvedEssay
 
@@ -94,7 +95,7 @@ async def load_essays(
 
 async def essay_texts(conn: AsyncConnection, batch_id: str, idxs: Iterable[int]) -> dict[int, str]:
     stmt = select(batch_essays.c.idx, batch_essays.c.text).where(
-        batch_essays.c.batch_id == batch_id, batch_essays.c.idx.in_(sorted(set(idxs)))
+        batch_essays.c.batch_id == batch_id, any_of(batch_essays.c.idx, sorted(set(idxs)))
     )
     return {r.idx: r.text for r in await conn.execute(stmt)}
 

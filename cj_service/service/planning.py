@@ -63,8 +63,9 @@ def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
 
 
 def with_judged(hist: History, judged: Judged | None) -> History:
-    """A history read from the open (not judged) rows, plus the judged pairs (never retried)."""
-    if judged is None:
+    """A history read from the open (not judged) rows, plus the judged pairs (never retried)
+    when the first wave needs them; after it the design reads them from `judged` itself."""
+    if judged is None or _every_chain_judged(judged):
         return hist
     comps = judged.comps
     shown = zip(
