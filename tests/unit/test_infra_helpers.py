@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from deploy.local.procs import free_port, pid_alive, poll, port_open, terminate
+from deploy.local.procs import free_port, free_ports, pid_alive, poll, port_open, terminate
 from tests.fixtures import unique_name, wait_until
 
 
@@ -61,3 +61,10 @@ def test_terminate_kills_a_process_that_ignores_sigterm_after_the_grace() -> Non
     assert proc.stdout is not None and proc.stdout.readline() == b"ok\n"
     assert terminate(proc.pid, grace=0.3) is False
     assert not pid_alive(proc.pid)
+
+
+def test_free_ports_are_distinct_and_free() -> None:
+    for _ in range(20):
+        ports = free_ports(6)
+        assert len(set(ports)) == 6
+        assert not any(port_open("127.0.0.1", p, timeout=0.2) for p in ports)
