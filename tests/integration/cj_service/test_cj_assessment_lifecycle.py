@@ -11,7 +11,7 @@ from contracts import subjects
 from contracts.huleedu.cj.v1 import cj_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
-from tests.integration.cj_service.cj_fixtures import text_essay
+from tests.integration.cj_service.cj_harness import error_result, text_essay
 
 pytestmark = pytest.mark.integration
 
@@ -143,7 +143,6 @@ async def test_a_judge_that_mostly_fails_fails_the_batch_once(start_cj):
             PipelineSettings(), bootstrap_rounds=0, min_results_for_failure_rate=4
         )
     )
-    from tests.integration.cj_service.cj_fixtures import error_result
 
     a = (await cj.submit(4, stopping=cj_pb2.StoppingOptions(budget=20, max_in_flight=4))).assessment
 

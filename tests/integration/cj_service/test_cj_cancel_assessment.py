@@ -9,7 +9,7 @@ from contracts.errors import reason_of
 from contracts.huleedu.cj.v1 import cj_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
-from tests.integration.cj_service.cj_fixtures import verdict
+from tests.integration.cj_service.cj_harness import verdict
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from contracts import subjects
 from contracts.huleedu.cj.v1 import cj_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
-from tests.integration.cj_service.cj_fixtures import verdict
+from tests.integration.cj_service.cj_harness import verdict
 
 pytestmark = pytest.mark.integration
 BUSY = dataclasses.replace(

@@ -11,7 +11,7 @@ from contracts import subjects
 from contracts.huleedu.cj.v1 import cj_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
-from tests.integration.cj_service.cj_fixtures import error_result, verdict
+from tests.integration.cj_service.cj_harness import error_result, verdict
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from contracts.errors import reason_of
 from contracts.huleedu.cj.v1 import cj_admin_pb2, cj_pb2, cj_service_pb2_grpc
 from tests.fixtures import unique_name
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
-from tests.integration.cj_service.cj_fixtures import text_essay
+from tests.integration.cj_service.cj_harness import text_essay
 
 pytestmark = pytest.mark.integration
 ANCHOR = "This anchor essay develops its argument in full paragraphs with evidence. "

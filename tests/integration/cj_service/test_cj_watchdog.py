@@ -12,7 +12,7 @@ from cj_service.service import watchdog
 from contracts.huleedu.cj.v1 import cj_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
-from tests.integration.cj_service.cj_fixtures import verdict
+from tests.integration.cj_service.cj_harness import verdict
 
 pytestmark = pytest.mark.integration
 FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2, bootstrap_rounds=0)
