@@ -123,16 +123,6 @@ async def insert_snapshot(conn: AsyncConnection, batch_id: str, **values: Any) -
     await conn.execute(insert(fit_snapshots).values(batch_id=batch_id, **values))
 
 
-async def latest_snapshot(conn: AsyncConnection, batch_id: str) -> Row | None:
-    stmt = (
-        select(fit_snapshots)
-        .where(fit_snapshots.c.batch_id == batch_id)
-        .order_by(fit_snapshots.c.id.desc())
-        .limit(1)
-    )
-    return (await conn.execute(stmt)).first()
-
-
 async def snapshot_history(conn: AsyncConnection, batch_id: str) -> list[Row]:
     cols = [c for c in fit_snapshots.c if c.name not in ("scores", "ses")]
     stmt = select(*cols).where(fit_snapshots.c.batch_id == batch_id).order_by(fit_snapshots.c.id)

@@ -2,7 +2,7 @@
 
 Why: every step used to re-read all judged rows of the batch and refit both chains cold, which
 made the refits and reads grow with the batch (quadratic over its life). The memo lets a step
-extend the arrays by the verdicts it just applied and warm-start the chain fits.
+extend the arrays by the verdicts it just applied and reuse the chains' recent fits.
 
 Correctness never depends on it. An entry is used only when it holds exactly as many verdicts
 as the locked batch row's `comparisons_done`: JUDGED rows never change or revert, so a memo

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
-from cj_service.service import events, results, statistics
+from cj_service.service import events, results
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
 
@@ -25,7 +25,6 @@ async def finalize(
         for e in await batch_repo.load_essays(conn, batch.id)
     ]
     judged = await comparison_repo.judged(conn, batch.id)
-    warm = statistics.warm_from(await batch_repo.latest_snapshot(conn, batch.id))
     started = time.perf_counter()
     final = await deps.off_loop(
         results.compute,
@@ -35,7 +34,6 @@ async def finalize(
         seed=batch.seed,
         bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
         unfitted_reason=_unfitted_reason(reason),
-        warm=warm,
     )
     out.final_fit_seconds = time.perf_counter() - started
     await comparison_repo.abandon_in_flight(conn, batch.id)

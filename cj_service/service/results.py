@@ -34,7 +34,6 @@ def compute(
     seed: int,
     bootstrap_rounds: int,
     unfitted_reason: str = "no verdicts to fit",
-    warm: statistics.Warm | None = None,
 ) -> cj_pb2.GetAssessmentResultsResponse:
     """Final fit (bias, soft labels), bootstrap CIs, grade projection -> results message."""
     rng = np.random.default_rng([seed, 0xF17A1])
@@ -42,7 +41,7 @@ def compute(
     if not judged or n < 2:
         return _unfitted(essays, grade_scale_id, reason=unfitted_reason)
     v = statistics.verdicts(n, judged)
-    summary = statistics.fit(v, rng=rng, warm=warm)
+    summary = statistics.fit(v)
     low, high = _intervals(v, summary, rng=rng, rounds=bootstrap_rounds)
     projection, calibration = _grades(essays, summary, grade_scale_id, rng=rng)
     return cj_pb2.GetAssessmentResultsResponse(

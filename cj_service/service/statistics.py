@@ -32,15 +32,6 @@ class Verdicts:
 
 
 @dataclass(frozen=True)
-class Warm:
-    """Where the previous fit ended: its prior width and (single-judge) parameters."""
-
-    prior_sd: float
-    scores: np.ndarray | None = None
-    beta: float = 0.0
-
-
-@dataclass(frozen=True)
 class FitSummary:
     scores: np.ndarray
     ses: np.ndarray
@@ -117,13 +108,13 @@ def _label(row) -> float:
     return 1.0 if row.winner == WINNER_A else 0.0
 
 
-def fit(v: Verdicts, *, rng: np.random.Generator, warm: Warm | None = None) -> FitSummary:
+def fit(v: Verdicts) -> FitSummary:
     """The design's summary (domain/design.py): scores from one fit of all verdicts, the
     honest split-half reliability between the two chains, beta from the Firth fit.
 
-    rng and warm are accepted for callers that pass them; the design's fits are deterministic
-    and start the prior width wide (3 logits), clear of the absorbing point near 0 that the
-    empirical-Bayes width update has when started from a collapsed width."""
+    Deterministic, and cold on purpose: the fits start the prior width wide (3 logits), clear
+    of the absorbing point near 0 that the empirical-Bayes width update has when started from
+    a collapsed width."""
     summary = _summarise(v)
     result = summary.fit
     bias = summary.bias_fit or result
@@ -163,14 +154,3 @@ def naive_fit(v: Verdicts) -> tuple[float, bt.BTFit]:
     """SSR and the one fixed-prior fit it is read from (as design.summarise computes it)."""
     result = bt.fit_bt(v.comps, prior_sd=NAIVE_PRIOR_SD)
     return reliability.ssr(result), result
-
-
-def warm_from(snapshot) -> Warm | None:
-    """The warm start stored with a fit snapshot row (None before the first fit)."""
-    if snapshot is None:
-        return None
-    return Warm(
-        prior_sd=float(snapshot.prior_sd),
-        scores=np.asarray(snapshot.scores, float),
-        beta=float(snapshot.position_bias),
-    )
