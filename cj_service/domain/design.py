@@ -43,6 +43,17 @@ class Summary:
     dispersion: float
 
 
+def has_every_chain(chain: np.ndarray) -> bool:
+    """True once each chain has a verdict; before that there is no honest split half."""
+    return bool(np.all(np.bincount(chain, minlength=CHAINS)[:CHAINS] > 0))
+
+
+def chain_of(row, position: int) -> int:
+    """A stored comparison's chain; rows planned before chains existed alternate."""
+    chain = getattr(row, "chain", None)
+    return int(chain) if chain is not None else position % CHAINS
+
+
 def subset(comps: Comparisons, mask: np.ndarray) -> Comparisons:
     return Comparisons(
         comps.idx_a[mask],
@@ -155,12 +166,16 @@ def summarise(
     *,
     with_bias: bool = True,
 ) -> Summary:
-    """Full-data scores, the honest reliability, naive SSR and (optionally) the bias fit."""
-    fits = fits or tuple(fit_scores(subset(comps, chain == h)) for h in range(CHAINS))
+    """Full-data scores, the honest reliability (0 until every chain has a verdict), naive SSR
+    and (optionally) the bias fit."""
+    honest = 0.0
+    if has_every_chain(chain):
+        fits = fits or tuple(fit_scores(subset(comps, chain == h)) for h in range(CHAINS))
+        honest = split_half_reliability(fits[0].scores, fits[1].scores)
     fit = fit_scores(comps)
     return Summary(
         fit=fit,
-        honest_reliability=split_half_reliability(fits[0].scores, fits[1].scores),
+        honest_reliability=honest,
         ssr=ssr(fit_bt(comps, prior_sd=3.0)),
         bias_fit=fit_bias_firth(comps) if with_bias else None,
         dispersion=soft_dispersion(comps, fit),

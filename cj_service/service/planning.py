@@ -43,17 +43,11 @@ def _key(a: int, b: int) -> tuple[int, int]:
     return (min(a, b), max(a, b))
 
 
-def chain_of(row, position: int) -> int:
-    """Rows planned before chains existed alternate between them."""
-    chain = getattr(row, "chain", None)
-    return int(chain) if chain is not None else position % design.CHAINS
-
-
 def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
     """rows: (id, idx_a, idx_b, status, pair_attempt, requeued, error_retryable, chain)."""
     shown, retry = [], []
     for i, r in enumerate(rows):
-        chain = chain_of(r, i)
+        chain = design.chain_of(r, i)
         if r.status in IN_FLIGHT or r.status == Status.JUDGED:
             shown.append((r.idx_a, r.idx_b, r.status in IN_FLIGHT, chain))
         elif _retryable(r, max_pair_attempts):
@@ -65,7 +59,7 @@ def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
 def with_judged(hist: History, judged: Judged | None) -> History:
     """A history read from the open (not judged) rows, plus the judged pairs (never retried)
     when the first wave needs them; after it the design reads them from `judged` itself."""
-    if judged is None or _every_chain_judged(judged):
+    if judged is None or design.has_every_chain(judged.chain):
         return hist
     comps = judged.comps
     shown = zip(
@@ -114,7 +108,7 @@ def select_pairs(
     """The design's most informative new pairs per chain, oriented to balance A/B positions."""
     if count <= 0 or hist.n_items < 2:
         return []
-    if judged is None or not _every_chain_judged(judged):
+    if judged is None or not design.has_every_chain(judged.chain):
         return _first_wave(hist, count=count, rng=rng, retries=retries)
     pending, pending_chain = _pending(hist, retries)
     fits = judged.fits or design.refit_chains(judged.comps, judged.chain)
@@ -128,11 +122,6 @@ def select_pairs(
         pending_chain=pending_chain,
     )
     return [PlannedPair(int(i), int(j), 1, int(h)) for i, j, h in zip(a, b, c, strict=True)]
-
-
-def _every_chain_judged(judged: Judged) -> bool:
-    counts = np.bincount(judged.chain, minlength=design.CHAINS)
-    return bool(np.all(counts[: design.CHAINS] > 0))
 
 
 def _first_wave(hist: History, *, count: int, rng, retries) -> list[PlannedPair]:

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from cj_service.domain import bt, design, reliability
-from cj_service.domain.bt_firth import fit_bias_firth
-from cj_service.domain.soft import soft_dispersion
 
 WINNER_A = 1
 NAIVE_PRIOR_SD = 3.0  # the fixed prior design.summarise fits SSR with
@@ -61,7 +59,7 @@ def verdicts(n_items: int, rows: Sequence) -> Verdicts:
     comps = bt.Comparisons.build(a, b, y, n_items=n_items, judge=judge, n_judges=len(judges))
     hard = np.fromiter((r.winner == WINNER_A for r in rows), dtype=float, count=len(rows))
     wins = np.bincount(a, hard, minlength=n_items) + np.bincount(b, 1.0 - hard, minlength=n_items)
-    chain = np.fromiter((_chain(r, i) for i, r in enumerate(rows)), np.int64, len(rows))
+    chain = np.fromiter((design.chain_of(r, i) for i, r in enumerate(rows)), np.int64, len(rows))
     return Verdicts(comps, wins.astype(int), judges, chain)
 
 
@@ -93,12 +91,7 @@ def honest_reliability(v: Verdicts, fits: tuple[bt.BTFit, ...]) -> float:
 
 
 def both_chains(v: Verdicts) -> bool:
-    return bool(np.all(np.bincount(v.chain, minlength=design.CHAINS)[: design.CHAINS] > 0))
-
-
-def _chain(row, position: int) -> int:
-    chain = getattr(row, "chain", None)
-    return int(chain) if chain is not None else position % design.CHAINS
+    return design.has_every_chain(v.chain)
 
 
 def _label(row) -> float:
@@ -115,7 +108,7 @@ def fit(v: Verdicts) -> FitSummary:
     Deterministic, and cold on purpose: the fits start the prior width wide (3 logits), clear
     of the absorbing point near 0 that the empirical-Bayes width update has when started from
     a collapsed width."""
-    summary = _summarise(v)
+    summary = design.summarise(v.comps, v.chain)
     result = summary.fit
     bias = summary.bias_fit or result
     return FitSummary(
@@ -133,20 +126,6 @@ def fit(v: Verdicts) -> FitSummary:
         n_comparisons=v.comps.size,
         prior_sd=result.prior_sd,
         fit=result,
-    )
-
-
-def _summarise(v: Verdicts) -> design.Summary:
-    """Until both chains have a verdict there is no honest split half: report 0."""
-    if both_chains(v):
-        return design.summarise(v.comps, v.chain)
-    result = design.fit_scores(v.comps)
-    return design.Summary(
-        fit=result,
-        honest_reliability=0.0,
-        ssr=naive_fit(v)[0],
-        bias_fit=fit_bias_firth(v.comps),
-        dispersion=soft_dispersion(v.comps, result),
     )
 
 
