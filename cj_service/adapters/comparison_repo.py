@@ -125,7 +125,8 @@ async def batches_with_old_pending(conn: AsyncConnection, *, older_than_s: float
 
 
 async def open_rows(conn: AsyncConnection, batch_id: str) -> list[Row]:
-    """pair_rows without the JUDGED ones (the caller has those as verdicts), in seq order."""
+    """Every comparison not yet JUDGED (pair, status, retry state, chain), in seq order: the
+    planning history; the judged ones the caller already holds as verdicts."""
     stmt = (
         select(
             c.id,
