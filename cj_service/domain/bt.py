@@ -19,7 +19,15 @@ import scipy.sparse as sp
 from cj_service.domain import bt_linalg
 from cj_service.domain.comparisons import Comparisons
 
-__all__ = ["BTFit", "Comparisons", "fit_bt", "sigmoid", "score_terms", "win_probability"]
+__all__ = [
+    "BTFit",
+    "Comparisons",
+    "fit_bt",
+    "log_evidence",
+    "sigmoid",
+    "score_terms",
+    "win_probability",
+]
 
 DEFAULT_PRIOR_SD = 3.0
 DEFAULT_BETA_PRIOR_SD = 1.0
@@ -111,6 +119,28 @@ def fit_bt(
     prec = prior_precision(comps, prior_sd=prior_sd, beta_prior_sd=bsd)
     post = _newton(comps, x_design, prec, lapse=lapse, init=init)
     return _summarise(comps, x_design, post, prior_sd=prior_sd, lapse=lapse, rng=rng)
+
+
+def log_evidence(
+    comps: Comparisons,
+    *,
+    prior_sd: float,
+    lapse: float = 0.0,
+    estimate_bias: bool = True,
+    init: np.ndarray | None = None,
+) -> tuple[float, np.ndarray]:
+    """Laplace approximation of log p(verdicts | prior_sd), up to a constant, and the mode.
+
+    log p(y) ~ log p(y | x) + log p(x) - 1/2 log det H at the mode x (H = posterior
+    precision). Dense batches only: a large batch has no Cholesky factor to read det H from."""
+    bsd = DEFAULT_BETA_PRIOR_SD if estimate_bias else 1e-6
+    x_design = bt_linalg.design_matrix(
+        comps.idx_a, comps.idx_b, comps.judge, n_items=comps.n_items, n_judges=comps.n_judges
+    )
+    prec = prior_precision(comps, prior_sd=prior_sd, beta_prior_sd=bsd)
+    post = _newton(comps, x_design, prec, lapse=lapse, init=init)
+    value = _log_posterior(comps, x_design, prec, post.x, lapse)
+    return value + 0.5 * float(np.sum(np.log(prec))) - 0.5 * post.solver.logdet(), post.x
 
 
 def _newton(

@@ -102,6 +102,12 @@ class Solver:
             return sla.cho_solve(self.chol, rhs, check_finite=False)
         return block_cg(self.sparse, rhs, tol=tol)
 
+    def logdet(self) -> float:
+        """log det of the factorised matrix; only for the dense path (small batches)."""
+        if self.chol is None:
+            raise ValueError("log det refused for a large batch")
+        return 2.0 * float(np.sum(np.log(np.diag(self.chol[0]))))
+
     def inverse(self) -> np.ndarray:
         """Dense inverse; only for the dense path (small batches)."""
         if self.chol is None:

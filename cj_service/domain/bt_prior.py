@@ -1,5 +1,15 @@
 """Empirical-Bayes prior width for the Bradley-Terry fit.
 
+`fit_bt_evidence` (the fit a batch reports) picks the prior sd tau that maximises the
+Laplace-approximated marginal likelihood itself. MacKay's fixed point below (`fit_bt_eb`)
+treats the Hessian at the mode as if it did not depend on tau; for binary verdicts it does
+(a wider prior spreads the scores, which lowers p(1 - p) and det H), and the fixed point
+lands far below the evidence maximum -- measured at N = 200 under adaptive pairing: 0.6 for
+a true spread of 1.5 at k = 10 and 0.5 for a true 3 at k = 6, where the evidence peaks at
+1.3 and 2.0-2.4. `fit_bt_eb` stays for the planner's cheap few-round refits, whose strong
+shrinkage the pair selector is tuned for (design.refit_chains), and for batches too large
+for a dense Cholesky factor (no log det), where it is the fallback.
+
 A fixed weak prior (sd 3) keeps every score finite, but it is the wrong prior for a batch
 whose true spread is 1.5 logits: essays with few or lopsided comparisons are then shrunk too
 little, which costs ranking accuracy and feeds the pair selector noisy means. We estimate the
@@ -14,13 +24,17 @@ towards MIN_SD, as it should).
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
-from cj_service.domain.bt import BTFit, Comparisons, fit_bt
+from cj_service.domain import bt_linalg
+from cj_service.domain.bt import BTFit, Comparisons, fit_bt, log_evidence
 
 MIN_SD = 0.05
 MAX_SD = 5.0
 _MAX_ROUNDS = 80
 _TOL = 1e-3
+_GRID = 9  # log-spaced prior sds scanned before the local search
+_LOG_TOL = 0.01
 
 
 def next_prior_sd(fit: BTFit) -> float:
@@ -65,6 +79,51 @@ def fit_bt_eb(
         tau, fit = jump, _fit(comps, jump, lapse, estimate_bias, fit1.params, rng)
         rounds += 1
     return fit
+
+
+def fit_bt_evidence(
+    comps: Comparisons,
+    *,
+    lapse: float = 0.0,
+    estimate_bias: bool = True,
+    init: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+) -> BTFit:
+    """MAP fit at the prior sd that maximises the Laplace evidence (a grid over
+    [MIN_SD, MAX_SD], then Brent's method around the best grid point)."""
+    if comps.n_items + comps.n_judges > bt_linalg.DENSE_MAX:
+        return fit_bt_eb(comps, lapse=lapse, estimate_bias=estimate_bias, init=init, rng=rng)
+    search = _EvidenceSearch(comps, lapse, estimate_bias, init)
+    tau = search.argmax()
+    return _fit(comps, tau, lapse, estimate_bias, search.mode, rng)
+
+
+class _EvidenceSearch:
+    """Evaluates the evidence at log prior sds, each Newton run warm-started at the last mode."""
+
+    def __init__(self, comps, lapse, estimate_bias, init) -> None:
+        self.comps, self.lapse, self.estimate_bias = comps, lapse, estimate_bias
+        self.mode = init
+
+    def __call__(self, log_sd: float) -> float:
+        value, self.mode = log_evidence(
+            self.comps,
+            prior_sd=float(np.exp(log_sd)),
+            lapse=self.lapse,
+            estimate_bias=self.estimate_bias,
+            init=self.mode,
+        )
+        return value
+
+    def argmax(self) -> float:
+        grid = np.linspace(np.log(MAX_SD), np.log(MIN_SD), _GRID)
+        values = [self(g) for g in grid]
+        best = int(np.argmax(values))
+        lo, hi = grid[min(best + 1, _GRID - 1)], grid[max(best - 1, 0)]
+        found = minimize_scalar(
+            lambda g: -self(g), bounds=(lo, hi), method="bounded", options={"xatol": _LOG_TOL}
+        )
+        return float(np.exp(found.x if -found.fun >= values[best] else grid[best]))
 
 
 def _fit(comps, tau, lapse, estimate_bias, init, rng) -> BTFit:

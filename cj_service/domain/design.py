@@ -18,7 +18,7 @@ import numpy as np
 
 from cj_service.domain.bt import BTFit, Comparisons, fit_bt
 from cj_service.domain.bt_firth import fit_bias_firth
-from cj_service.domain.bt_prior import fit_bt_eb
+from cj_service.domain.bt_prior import fit_bt_eb, fit_bt_evidence
 from cj_service.domain.pairing import PairHistory, SelectionConfig, select_pairs
 from cj_service.domain.reliability import split_half_reliability, ssr
 from cj_service.domain.soft import (
@@ -71,16 +71,26 @@ def fit_scores(
     *,
     prior_sd: float = _START_SD,
     init: np.ndarray | None = None,
-    max_rounds: int = 80,
+    quick_rounds: int | None = None,
 ) -> BTFit:
-    """Empirical-Bayes fit with soft verdicts weighted by their dispersion."""
-    fit = fit_bt_eb(comps, prior_sd=prior_sd, init=init, max_rounds=max_rounds)
+    """Empirical-Bayes fit with soft verdicts weighted by their dispersion.
+
+    By default the prior sd maximises the Laplace evidence (bt_prior.fit_bt_evidence);
+    `quick_rounds` instead runs that many of MacKay's cheap fixed-point updates from
+    `prior_sd`, the planner's strongly shrunk refit (refit_chains)."""
+    fit = _fit_once(comps, prior_sd, init, quick_rounds)
     if not is_soft(comps.y).any():
         return fit
     for _ in range(_IRLS_ROUNDS):
         weighted = comps.reweighted(efficient_weights(comps, fit))
-        fit = fit_bt_eb(weighted, prior_sd=fit.prior_sd, init=fit.params, max_rounds=max_rounds)
+        fit = _fit_once(weighted, fit.prior_sd, fit.params, quick_rounds)
     return fit
+
+
+def _fit_once(comps, prior_sd, init, quick_rounds) -> BTFit:
+    if quick_rounds is None:
+        return fit_bt_evidence(comps, init=init)
+    return fit_bt_eb(comps, prior_sd=prior_sd, init=init, max_rounds=quick_rounds)
 
 
 def refit_chains(
@@ -98,10 +108,10 @@ def refit_chains(
     for h, prev in enumerate(previous):
         part = subset(comps, chain == h)
         if prev is None:
-            fits.append(fit_scores(part, max_rounds=3))
+            fits.append(fit_scores(part, quick_rounds=3))
         else:
             start = max(prev.prior_sd, 0.5)
-            fits.append(fit_scores(part, prior_sd=start, init=prev.params, max_rounds=2))
+            fits.append(fit_scores(part, prior_sd=start, init=prev.params, quick_rounds=2))
     return tuple(fits)
 
 
