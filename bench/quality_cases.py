@@ -8,8 +8,8 @@ from scipy.stats import norm, spearmanr
 from sim_judge import SimJudge
 
 from cj_service.domain.bt_firth import fit_bias_firth
-from cj_service.domain.bt_prior import fit_bt_eb
 from cj_service.domain.comparisons import Comparisons
+from cj_service.domain.design import fit_scores
 from cj_service.domain.grade_scales import GradeScale
 from cj_service.domain.grading import project_grades
 
@@ -134,7 +134,7 @@ def _grades(seed: int, random_k10: Snapshot, ours: Snapshot) -> dict:
 def _all_pairs_spearman(theta: np.ndarray, judge: SimJudge, soft: bool, seed: int) -> float:
     i, j = np.nonzero(~np.eye(N, dtype=bool))
     v = judge.judge(i, j, np.random.default_rng([seed, 5]))
-    fit = fit_bt_eb(Comparisons.build(i, j, v.p_a if soft else v.hard, n_items=N))
+    fit = fit_scores(Comparisons.build(i, j, v.p_a if soft else v.hard, n_items=N))
     return float(spearmanr(fit.scores, theta)[0])
 
 

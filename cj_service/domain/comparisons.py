@@ -48,6 +48,13 @@ class Comparisons:
             self.idx_a, self.idx_b, self.y, weight, self.judge, self.n_items, self.n_judges
         )
 
+    def working(self, y: np.ndarray, weight: np.ndarray) -> Comparisons:
+        """Working responses and weights for a fitter only: a working response may leave
+        [0, 1] (the log likelihood y eta - log(1 + e^eta) stays concave in eta)."""
+        return Comparisons(
+            self.idx_a, self.idx_b, y, weight, self.judge, self.n_items, self.n_judges
+        )
+
 
 def _validate(a, b, y, w, j, *, n_items: int, n_judges: int) -> None:
     if n_items < 1 or n_judges < 1:

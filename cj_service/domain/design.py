@@ -18,6 +18,7 @@ import numpy as np
 
 from cj_service.domain.bt import BTFit, Comparisons, fit_bt
 from cj_service.domain.bt_firth import fit_bias_firth
+from cj_service.domain.bt_linalg import DENSE_MAX
 from cj_service.domain.bt_prior import fit_bt_eb, fit_bt_evidence
 from cj_service.domain.pairing import PairHistory, SelectionConfig, select_pairs
 from cj_service.domain.reliability import split_half_reliability, ssr
@@ -27,6 +28,7 @@ from cj_service.domain.soft import (
     logit_dispersion,
     soft_dispersion,
 )
+from cj_service.domain.soft_ls import fit_logit_ls, working_form
 
 CHAINS = 2
 DEFAULT_SELECTION = SelectionConfig()
@@ -77,7 +79,10 @@ def fit_scores(
 
     By default the prior sd maximises the Laplace evidence (bt_prior.fit_bt_evidence);
     `quick_rounds` instead runs that many of MacKay's cheap fixed-point updates from
-    `prior_sd`, the planner's strongly shrunk refit (refit_chains)."""
+    `prior_sd`, the planner's strongly shrunk refit (refit_chains). A batch of soft
+    verdicts only is fitted by least squares on the logit scale (soft_ls)."""
+    if quick_rounds is None and _least_squares(comps):
+        return fit_logit_ls(comps)
     fit = _fit_once(comps, prior_sd, init, quick_rounds)
     if not is_soft(comps.y).any():
         return fit
@@ -85,6 +90,21 @@ def fit_scores(
         weighted = comps.reweighted(efficient_weights(comps, fit))
         fit = _fit_once(weighted, fit.prior_sd, fit.params, quick_rounds)
     return fit
+
+
+def fitted_form(comps: Comparisons, fit: BTFit) -> Comparisons:
+    """The comparisons in the form `fit_scores` fitted them, for the bootstrap to resample."""
+    if not is_soft(comps.y).any():
+        return comps
+    if _least_squares(comps):
+        return working_form(comps, fit)
+    return comps.reweighted(efficient_weights(comps, fit))
+
+
+def _least_squares(comps: Comparisons) -> bool:
+    """Soft verdicts only, and small enough for a dense factor: soft_ls fits them."""
+    dense = comps.n_items + comps.n_judges <= DENSE_MAX
+    return dense and comps.size > 0 and bool(is_soft(comps.y).all())
 
 
 def _fit_once(comps, prior_sd, init, quick_rounds) -> BTFit:

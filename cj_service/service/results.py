@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, bt_bootstrap, grade_scales, grading, soft
+from cj_service.domain import bt, bt_bootstrap, design, grade_scales, grading
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
 
@@ -61,12 +61,9 @@ def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _as_fitted(comps, fit):
-    """The comparisons with the weights the scores were fitted with: soft verdicts carry
-    their efficient weights (design.fit_scores), so the bootstrap resamples the same model
-    and its intervals sit around the reported scores."""
-    if not soft.is_soft(comps.y).any():
-        return comps
-    return comps.reweighted(soft.efficient_weights(comps, fit))
+    """The comparisons in the form the scores were fitted with (design.fitted_form), so the
+    bootstrap resamples the same model and its intervals sit around the reported scores."""
+    return design.fitted_form(comps, fit)
 
 
 def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
