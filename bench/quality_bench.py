@@ -77,7 +77,8 @@ def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:g}" if float(v).is_integer() else f"{v:.3f}"
+    """Four decimals: a figure at its target's edge must not round onto it."""
+    return f"{v:g}" if float(v).is_integer() else f"{v:.4f}"
 
 
 def _reliability_table(per_seed: list[dict]) -> dict[str, float]:
@@ -167,7 +168,7 @@ def _soft_table(per_seed: list[dict]) -> dict[str, float]:
         out[label] = part / full
         print(
             f"{label}: Spearman {part:.3f} vs all ordered pairs {full:.3f}"
-            f" -> ratio {part / full:.3f}"
+            f" -> ratio {part / full:.4f}"
         )
     return {"q5_spearman_ratio": float(out["soft"]), "q5_pair_fraction": frac}
 
