@@ -28,12 +28,14 @@ from cj_service.domain.soft import (
     logit_dispersion,
     soft_dispersion,
 )
-from cj_service.domain.soft_ls import fit_logit_ls, working_form
+from cj_service.domain.soft_ls import censored, fit_logit_ls, working_form
 
 CHAINS = 2
 DEFAULT_SELECTION = SelectionConfig()
 _START_SD = 3.0
 _IRLS_ROUNDS = 3
+NAIVE_PRIOR_SD = 3.0  # the fixed weak prior of the SSR fit
+_MAX_CENSORED = 0.25  # share of soft verdicts beyond soft_ls's logit clip it accepts
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,23 @@ def fitted_form(comps: Comparisons, fit: BTFit) -> Comparisons:
     return comps.reweighted(efficient_weights(comps, fit))
 
 
+def naive_fit(comps: Comparisons) -> BTFit:
+    """The batch's model under a fixed weak prior: what the naive SSR is read from."""
+    if _least_squares(comps):
+        return fit_logit_ls(comps, prior_sd=NAIVE_PRIOR_SD)
+    return fit_bt(comps, prior_sd=NAIVE_PRIOR_SD)
+
+
 def _least_squares(comps: Comparisons) -> bool:
-    """Soft verdicts only, and small enough for a dense factor: soft_ls fits them."""
+    """Graded soft verdicts only, and small enough for a dense factor: soft_ls fits them.
+
+    A judge whose P(A) often sits at the extremes (overconfident logprobs) has its logits
+    censored at the clip, which the Gaussian model does not describe; beyond a quarter of the
+    verdicts its verdicts are read as fractional outcomes instead."""
     dense = comps.n_items + comps.n_judges <= DENSE_MAX
-    return dense and comps.size > 0 and bool(is_soft(comps.y).all())
+    if not dense or comps.size == 0 or not bool(is_soft(comps.y).all()):
+        return False
+    return float(np.mean(censored(comps.y))) <= _MAX_CENSORED
 
 
 def _fit_once(comps, prior_sd, init, quick_rounds) -> BTFit:
@@ -206,7 +221,7 @@ def summarise(
     return Summary(
         fit=fit,
         honest_reliability=honest,
-        ssr=ssr(fit_bt(comps, prior_sd=3.0)),
+        ssr=ssr(naive_fit(comps)),
         bias_fit=fit_bias_firth(comps) if with_bias else None,
         dispersion=soft_dispersion(comps, fit),
     )

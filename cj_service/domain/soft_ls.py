@@ -39,16 +39,18 @@ class _Gauss:
     evidence: float
 
 
-def fit_logit_ls(comps: Comparisons) -> BTFit:
-    """Posterior of the logit-linear model at the evidence-maximising (tau, phi)."""
+def fit_logit_ls(comps: Comparisons, *, prior_sd: float | None = None) -> BTFit:
+    """Posterior of the logit-linear model at the evidence-maximising (tau, phi); a given
+    `prior_sd` fixes tau (the weak-prior fit SSR is read from) and leaves phi to fit."""
     z = _logits(comps.y)
     x = bt_linalg.design_matrix(
         comps.idx_a, comps.idx_b, comps.judge, n_items=comps.n_items, n_judges=comps.n_judges
     )
     h = comps.weight.astype(float)
-    tau, phi = 1.0, 1.0
+    tau, phi = prior_sd or 1.0, 1.0
     for _ in range(_HUBER_ROUNDS):
-        tau, phi = _best_scales(comps, x, z, h, start=(tau, phi))
+        tau, phi = _best_scales(comps, x, z, h, start=(tau, phi), fixed_tau=prior_sd is not None)
+        tau = prior_sd or tau  # exp(log(tau)) need not round-trip
         resid = z - x @ _solve(comps, x, z, h, tau, phi).mean
         h = comps.weight * np.minimum(1.0, _HUBER_K * phi / np.maximum(np.abs(resid), 1e-12))
     return _as_fit(comps, x, z, h, tau, phi)
@@ -67,6 +69,11 @@ def working_form(comps: Comparisons, fit: BTFit) -> Comparisons:
     p = 0.5 * (1.0 + np.tanh(0.5 * eta))
     pq = np.maximum(p * (1.0 - p), 1e-9)
     return comps.working(p + pq * resid, comps.weight / (phi2 * pq))
+
+
+def censored(y: np.ndarray) -> np.ndarray:
+    """Verdicts whose logit the clip cuts off (P(A) within 0.001 of certainty)."""
+    return np.minimum(y, 1.0 - y) < _MIN_P
 
 
 def _logits(y: np.ndarray) -> np.ndarray:
@@ -96,11 +103,14 @@ def _solve(comps, x, z, h, tau: float, phi: float) -> _Gauss:
     return _Gauss(mean, chol, evidence)
 
 
-def _best_scales(comps, x, z, h, *, start: tuple[float, float]) -> tuple[float, float]:
+def _best_scales(
+    comps, x, z, h, *, start: tuple[float, float], fixed_tau: bool
+) -> tuple[float, float]:
     def loss(v: np.ndarray) -> float:
         return -_solve(comps, x, z, h, float(np.exp(v[0])), float(np.exp(v[1]))).evidence
 
-    bounds = [(np.log(MIN_SD), np.log(MAX_SD)), _PHI_BOUNDS]
+    tau_bounds = (np.log(start[0]),) * 2 if fixed_tau else (np.log(MIN_SD), np.log(MAX_SD))
+    bounds = [tau_bounds, _PHI_BOUNDS]
     found = minimize(loss, np.log(start), method="L-BFGS-B", bounds=bounds)
     return float(np.exp(found.x[0])), float(np.exp(found.x[1]))
 

@@ -16,7 +16,6 @@ import numpy as np
 from cj_service.domain import bt, design, reliability
 
 WINNER_A = 1
-NAIVE_PRIOR_SD = 3.0  # the fixed prior design.summarise fits SSR with
 
 
 @dataclass(frozen=True)
@@ -105,9 +104,8 @@ def fit(v: Verdicts) -> FitSummary:
     """The design's summary (domain/design.py): scores from one fit of all verdicts, the
     honest split-half reliability between the two chains, beta from the Firth fit.
 
-    Deterministic, and cold on purpose: the fits start the prior width wide (3 logits), clear
-    of the absorbing point near 0 that the empirical-Bayes width update has when started from
-    a collapsed width."""
+    Deterministic and cold: the prior width maximises the evidence over a fixed grid and a
+    Brent search (bt_prior.fit_bt_evidence), whatever fits came before."""
     summary = design.summarise(v.comps, v.chain)
     result = summary.fit
     bias = summary.bias_fit or result
@@ -131,5 +129,5 @@ def fit(v: Verdicts) -> FitSummary:
 
 def naive_fit(v: Verdicts) -> tuple[float, bt.BTFit]:
     """SSR and the one fixed-prior fit it is read from (as design.summarise computes it)."""
-    result = bt.fit_bt(v.comps, prior_sd=NAIVE_PRIOR_SD)
+    result = design.naive_fit(v.comps)
     return reliability.ssr(result), result

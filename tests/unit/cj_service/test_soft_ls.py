@@ -6,7 +6,7 @@ from scipy.stats import spearmanr
 from cj_service.domain import design
 from cj_service.domain.bt import Comparisons, fit_bt
 from cj_service.domain.soft import efficient_weights
-from cj_service.domain.soft_ls import fit_logit_ls, working_form
+from cj_service.domain.soft_ls import censored, fit_logit_ls, working_form
 
 
 def logit_normal(*, n=120, k=10, sigma=1.5, noise=1.0, beta=0.3, seed=0):
@@ -81,3 +81,17 @@ def test_the_working_form_has_the_least_squares_gradient_at_the_mode():
     resid = logits - eta
     phi2 = np.mean(resid**2)
     assert np.allclose(w.weight * (w.y - p), resid / phi2)
+
+
+def test_a_judge_whose_p_a_mostly_sits_at_certainty_is_read_as_fractional_outcomes():
+    comps, _ = logit_normal(n=60, k=8, noise=8.0)  # logits ~ +-8: P(A) near 0 or 1
+    assert censored(comps.y).mean() > 0.25
+    assert design.fitted_form(comps, design.fit_scores(comps)).y is comps.y
+    assert not np.allclose(design.fit_scores(comps).scores, fit_logit_ls(comps).scores)
+
+
+def test_the_naive_ssr_of_a_soft_batch_comes_from_the_same_model_under_a_weak_prior():
+    comps, _ = logit_normal(n=60, k=8)
+    naive = design.naive_fit(comps)
+    assert naive.prior_sd == design.NAIVE_PRIOR_SD
+    assert np.allclose(naive.scores, fit_logit_ls(comps, prior_sd=3.0).scores)
