@@ -22,6 +22,7 @@ from cj_service.domain.comparisons import Comparisons
 __all__ = [
     "BTFit",
     "Comparisons",
+    "fit_at_mode",
     "fit_bt",
     "log_evidence",
     "sigmoid",
@@ -207,24 +208,50 @@ def _summarise(
     lapse: float,
     rng: np.random.Generator | None,
 ) -> BTFit:
-    n = comps.n_items
     eta = x_design @ post.x
-    var, cov = bt_linalg.centred_posterior(post.solver, n_items=n, rng=rng)
-    beta_var = _beta_variances(post.solver, n_items=n, n_judges=comps.n_judges)
-    infit, outfit = fit_statistics(comps, win_probability(eta, lapse))
+    return fit_at_mode(
+        comps,
+        x_design,
+        post.x,
+        post.solver,
+        prior_sd=prior_sd,
+        lapse=lapse,
+        fitted=(post.converged, post.iterations, _log_likelihood(comps, eta, lapse)),
+        rng=rng,
+    )
+
+
+def fit_at_mode(
+    comps: Comparisons,
+    x_design: sp.csr_matrix,
+    mode: np.ndarray,
+    solver: bt_linalg.Solver,
+    *,
+    prior_sd: float,
+    fitted: tuple[bool, int, float],
+    lapse: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> BTFit:
+    """A BTFit from a posterior mode and its precision factor (any fitter of this model's
+    parameters: bt's Newton, soft_ls's least squares); fitted = (converged, iterations,
+    log likelihood or evidence)."""
+    n = comps.n_items
+    var, cov = bt_linalg.centred_posterior(solver, n_items=n, rng=rng)
+    beta_var = _beta_variances(solver, n_items=n, n_judges=comps.n_judges)
+    infit, outfit = fit_statistics(comps, win_probability(x_design @ mode, lapse))
     counts = np.bincount(comps.idx_a, minlength=n) + np.bincount(comps.idx_b, minlength=n)
     return BTFit(
-        scores=post.x[:n] - post.x[:n].mean(),
+        scores=mode[:n] - mode[:n].mean(),
         se=np.sqrt(var),
         cov=cov,
-        beta=post.x[n:].copy(),
+        beta=mode[n:].copy(),
         beta_se=np.sqrt(beta_var),
         infit=infit,
         outfit=outfit,
         n_comparisons=counts,
-        converged=post.converged,
-        log_likelihood=_log_likelihood(comps, eta, lapse),
-        iterations=post.iterations,
+        converged=fitted[0],
+        log_likelihood=fitted[2],
+        iterations=fitted[1],
         prior_sd=prior_sd,
         lapse=lapse,
     )

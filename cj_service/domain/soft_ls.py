@@ -21,7 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from cj_service.domain import bt_linalg
-from cj_service.domain.bt import DEFAULT_BETA_PRIOR_SD, BTFit, Comparisons, fit_statistics
+from cj_service.domain.bt import DEFAULT_BETA_PRIOR_SD, BTFit, Comparisons, fit_at_mode
 from cj_service.domain.bt_prior import MAX_SD, MIN_SD
 
 _MIN_P = 1e-3
@@ -117,24 +117,6 @@ def _best_scales(
 
 def _as_fit(comps, x, z, h, tau: float, phi: float) -> BTFit:
     g = _solve(comps, x, z, h, tau, phi)
-    n = comps.n_items
     solver = bt_linalg.Solver(None, g.chol)
-    var, cov = bt_linalg.centred_posterior(solver, n_items=n)
-    eta = x @ g.mean
-    infit, outfit = fit_statistics(comps, 0.5 * (1.0 + np.tanh(0.5 * eta)))
-    counts = np.bincount(comps.idx_a, minlength=n) + np.bincount(comps.idx_b, minlength=n)
-    beta_var = np.diag(solver.inverse())[n:]
-    return BTFit(
-        scores=g.mean[:n] - g.mean[:n].mean(),
-        se=np.sqrt(var),
-        cov=cov,
-        beta=g.mean[n:].copy(),
-        beta_se=np.sqrt(beta_var),
-        infit=infit,
-        outfit=outfit,
-        n_comparisons=counts,
-        converged=True,
-        log_likelihood=g.evidence,
-        iterations=_HUBER_ROUNDS,
-        prior_sd=tau,
-    )
+    fitted = (True, _HUBER_ROUNDS, g.evidence)
+    return fit_at_mode(comps, x, g.mean, solver, prior_sd=tau, fitted=fitted)
