@@ -24,7 +24,6 @@ towards MIN_SD, as it should).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from cj_service.domain import bt_linalg
 from cj_service.domain.bt import BTFit, Comparisons, fit_bt, log_evidence
@@ -34,7 +33,6 @@ MAX_SD = 5.0
 _MAX_ROUNDS = 80
 _TOL = 1e-3
 _GRID = 9  # log-spaced prior sds scanned before the local search
-_LOG_TOL = 0.01
 
 
 def next_prior_sd(fit: BTFit) -> float:
@@ -89,8 +87,8 @@ def fit_bt_evidence(
     init: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
 ) -> BTFit:
-    """MAP fit at the prior sd that maximises the Laplace evidence (a grid over
-    [MIN_SD, MAX_SD], then Brent's method around the best grid point)."""
+    """MAP fit at the prior sd that maximises the Laplace evidence (a log grid over
+    [MIN_SD, MAX_SD], refined by a parabola through the best point and its neighbours)."""
     if comps.n_items + comps.n_judges > bt_linalg.DENSE_MAX:
         return fit_bt_eb(comps, lapse=lapse, estimate_bias=estimate_bias, init=init, rng=rng)
     search = _EvidenceSearch(comps, lapse, estimate_bias, init)
@@ -116,14 +114,36 @@ class _EvidenceSearch:
         return value
 
     def argmax(self) -> float:
-        grid = np.linspace(np.log(MAX_SD), np.log(MIN_SD), _GRID)
-        values = [self(g) for g in grid]
+        """The scan's best point, refined by the vertex of the parabola through it and its
+        neighbours (the evidence is near quadratic in log tau around its peak)."""
+        grid, values = self._scan()
         best = int(np.argmax(values))
-        lo, hi = grid[min(best + 1, _GRID - 1)], grid[max(best - 1, 0)]
-        found = minimize_scalar(
-            lambda g: -self(g), bounds=(lo, hi), method="bounded", options={"xatol": _LOG_TOL}
-        )
-        return float(np.exp(found.x if -found.fun >= values[best] else grid[best]))
+        if best == 0 or best == len(values) - 1:
+            return float(np.exp(grid[best]))
+        vertex = _vertex(grid[best - 1 : best + 2], values[best - 1 : best + 2])
+        return float(np.exp(vertex if self(vertex) >= values[best] else grid[best]))
+
+    def _scan(self) -> tuple[np.ndarray, list[float]]:
+        """The grid from wide to narrow, stopped two points past a peak (the evidence in
+        log tau has one maximum in every batch we have looked at; the scan still reaches
+        the narrow end on coin tosses, whose peak sits there)."""
+        grid = np.linspace(np.log(MAX_SD), np.log(MIN_SD), _GRID)
+        values: list[float] = []
+        for g in grid:
+            values.append(self(g))
+            if len(values) - 1 - int(np.argmax(values)) >= 2:
+                break
+        return grid[: len(values)], values
+
+
+def _vertex(x: np.ndarray, y: list[float]) -> float:
+    """Abscissa of the maximum of the parabola through three points (x ascending or not)."""
+    d1, d2 = (y[0] - y[1]) * (x[1] - x[2]), (y[1] - y[2]) * (x[0] - x[1])
+    num = d1 * (x[1] + x[2]) - d2 * (x[0] + x[1])
+    den = 2.0 * (d1 - d2)
+    if den == 0.0:
+        return float(x[1])
+    return float(np.clip(num / den, min(x[0], x[2]), max(x[0], x[2])))
 
 
 def _fit(comps, tau, lapse, estimate_bias, init, rng) -> BTFit:

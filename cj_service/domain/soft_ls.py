@@ -49,11 +49,16 @@ def fit_logit_ls(comps: Comparisons, *, prior_sd: float | None = None) -> BTFit:
     h = comps.weight.astype(float)
     tau, phi = prior_sd or 1.0, 1.0
     for _ in range(_HUBER_ROUNDS):
-        tau, phi = _best_scales(comps, x, z, h, start=(tau, phi), fixed_tau=prior_sd is not None)
+        pb = _problem(comps, x, z, h)
+        tau, phi = _best_scales(pb, start=(tau, phi), fixed_tau=prior_sd is not None)
         tau = prior_sd or tau  # exp(log(tau)) need not round-trip
-        resid = z - x @ _solve(comps, x, z, h, tau, phi).mean
+        resid = z - x @ _solve(pb, tau, phi).mean
         h = comps.weight * np.minimum(1.0, _HUBER_K * phi / np.maximum(np.abs(resid), 1e-12))
-    return _as_fit(comps, x, z, h, tau, phi)
+    pb = _problem(comps, x, z, h)
+    g = _solve(pb, tau, phi)
+    fitted = (True, _HUBER_ROUNDS, g.evidence)
+    solver = bt_linalg.Solver(None, g.chol)
+    return fit_at_mode(comps, x, g.mean, solver, prior_sd=tau, fitted=fitted)
 
 
 def working_form(comps: Comparisons, fit: BTFit) -> Comparisons:
@@ -86,17 +91,34 @@ def _prior(comps: Comparisons, tau: float) -> np.ndarray:
     return np.r_[np.full(comps.n_items, tau**-2.0), beta]
 
 
-def _solve(comps, x, z, h, tau: float, phi: float) -> _Gauss:
-    prior = _prior(comps, tau)
-    gram = bt_linalg.hessian(x, h / phi**2, prior).toarray()
-    chol = bt_linalg.Solver.from_dense(gram).chol
+@dataclass(frozen=True)
+class _Problem:
+    """The sufficient statistics of one Huber round: X'HX, X'Hz, z'Hz (H = weights)."""
+
+    comps: Comparisons
+    gram: np.ndarray
+    xhz: np.ndarray
+    zhz: float
+    n_obs: int
+
+
+def _problem(comps: Comparisons, x, z: np.ndarray, h: np.ndarray) -> _Problem:
+    gram = bt_linalg.hessian(x, h, np.zeros(x.shape[1])).toarray()
+    return _Problem(comps, gram, x.T @ (h * z), float(np.sum(h * z * z)), int(np.sum(h > 0)))
+
+
+def _solve(pb: _Problem, tau: float, phi: float) -> _Gauss:
+    prior = _prior(pb.comps, tau)
+    precision = pb.gram / phi**2
+    precision[np.diag_indices_from(precision)] += prior
+    chol = bt_linalg.Solver.from_dense(precision).chol
     assert chol is not None
-    mean = bt_linalg.Solver(None, chol).solve(x.T @ (h * z) / phi**2)
-    resid = z - x @ mean
+    mean = bt_linalg.Solver(None, chol).solve(pb.xhz / phi**2)
+    rss = pb.zhz - 2.0 * float(mean @ pb.xhz) + float(mean @ pb.gram @ mean)
     evidence = (
-        -0.5 * float(np.sum(h * resid**2)) / phi**2
+        -0.5 * rss / phi**2
         - 0.5 * float(np.sum(prior * mean**2))
-        - float(np.sum(h > 0)) * np.log(phi)
+        - pb.n_obs * np.log(phi)
         + 0.5 * float(np.sum(np.log(prior)))
         - float(np.sum(np.log(np.diag(chol[0]))))
     )
@@ -104,19 +126,12 @@ def _solve(comps, x, z, h, tau: float, phi: float) -> _Gauss:
 
 
 def _best_scales(
-    comps, x, z, h, *, start: tuple[float, float], fixed_tau: bool
+    pb: _Problem, *, start: tuple[float, float], fixed_tau: bool
 ) -> tuple[float, float]:
     def loss(v: np.ndarray) -> float:
-        return -_solve(comps, x, z, h, float(np.exp(v[0])), float(np.exp(v[1]))).evidence
+        return -_solve(pb, float(np.exp(v[0])), float(np.exp(v[1]))).evidence
 
     tau_bounds = (np.log(start[0]),) * 2 if fixed_tau else (np.log(MIN_SD), np.log(MAX_SD))
     bounds = [tau_bounds, _PHI_BOUNDS]
     found = minimize(loss, np.log(start), method="L-BFGS-B", bounds=bounds)
     return float(np.exp(found.x[0])), float(np.exp(found.x[1]))
-
-
-def _as_fit(comps, x, z, h, tau: float, phi: float) -> BTFit:
-    g = _solve(comps, x, z, h, tau, phi)
-    solver = bt_linalg.Solver(None, g.chol)
-    fitted = (True, _HUBER_ROUNDS, g.evidence)
-    return fit_at_mode(comps, x, g.mean, solver, prior_sd=tau, fitted=fitted)
