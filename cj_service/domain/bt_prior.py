@@ -10,15 +10,13 @@ a true spread of 1.5 at k = 10 and 0.5 for a true 3 at k = 6, where the evidence
 shrinkage the pair selector is tuned for (design.refit_chains), and for batches too large
 for a dense Cholesky factor (no log det), where it is the fallback.
 
-A fixed weak prior (sd 3) keeps every score finite, but it is the wrong prior for a batch
-whose true spread is 1.5 logits: essays with few or lopsided comparisons are then shrunk too
-little, which costs ranking accuracy and feeds the pair selector noisy means. We estimate the
-population sd tau by maximising the Laplace-approximated marginal likelihood with MacKay's
-fixed point (faster than EM near a small tau),
+Why an empirical-Bayes prior at all: a fixed weak prior (sd 3) keeps every score finite,
+but it is the wrong prior for a batch whose true spread is 1.5 logits: essays with few or
+lopsided comparisons are then shrunk too little, which costs ranking accuracy. Both fitters
+clip tau to [MIN_SD, MAX_SD] so it stays a proper, finite prior even on coin tosses (where it
+goes towards MIN_SD, as it should). The fixed point is
     tau^2 <- sum_i score_i^2 / gamma,   gamma = sum_i (1 - se_i^2 / tau^2)
-(gamma = number of scores the data determine), warm-starting each refit, and clip tau to
-[MIN_SD, MAX_SD] so it stays a proper, finite prior even on coin tosses (where it collapses
-towards MIN_SD, as it should).
+(gamma = number of scores the data determine), with an Aitken jump.
 """
 
 from __future__ import annotations
