@@ -1,7 +1,9 @@
 """Empirical-Bayes prior width: follows the data's spread, collapses on coin tosses."""
 
 import numpy as np
+import pytest
 
+from cj_service.domain import bt_linalg
 from cj_service.domain.bt import Comparisons, log_evidence, sigmoid
 from cj_service.domain.bt_prior import MIN_SD, fit_bt_eb, fit_bt_evidence
 
@@ -54,3 +56,11 @@ def test_the_evidence_prior_width_collapses_on_coin_tosses():
     fits = [fit_bt_evidence(sparse_comparisons(1.0, coin=True, seed=s)) for s in range(3)]
     assert np.mean([f.prior_sd for f in fits]) < 0.3  # single seeds 0.1-0.25
     assert all(f.prior_sd >= MIN_SD and np.all(f.se > 0) for f in fits)
+
+
+def test_a_batch_too_large_for_a_dense_factor_falls_back_to_the_fixed_point(monkeypatch):
+    comps = sparse_comparisons(1.5, n=60)
+    monkeypatch.setattr(bt_linalg, "DENSE_MAX", 20)  # 60 essays now count as large
+    fit = fit_bt_evidence(comps)
+    assert fit.cov is None  # the sparse path: no dense covariance, no log det
+    assert fit.prior_sd == pytest.approx(fit_bt_eb(comps).prior_sd)
