@@ -8,7 +8,7 @@ maximising it (no Laplace approximation, no fixed point that can collapse). This
 efficient estimator for a judge whose logits are noisy around the quality difference; the
 fractional-Bernoulli fit with efficient weights (soft.efficient_weights) linearises
 logit y - eta as (y - p)/(p q), which is poor when the logit noise is large (Q5 bench, 6
-seeds: 0.9746 against 0.9773 Spearman). Huber weights (k = 2) bound a lapse's pull. A
+seeds: 0.9746 against 0.9777 Spearman). Huber weights (k = 2) bound a lapse's pull. A
 P(A) of exactly 0 or 1 is read at logit -+6.9. Batches with hard verdicts, or too large for
 a dense factor, keep the BT fit (design.fit_scores).
 """
@@ -41,7 +41,8 @@ class _Gauss:
 
 def fit_logit_ls(comps: Comparisons, *, prior_sd: float | None = None) -> BTFit:
     """Posterior of the logit-linear model at the evidence-maximising (tau, phi); a given
-    `prior_sd` fixes tau (the weak-prior fit SSR is read from) and leaves phi to fit."""
+    `prior_sd` fixes tau (the weak-prior fit SSR is read from) and leaves phi to fit.
+    The fit's log_likelihood is this model's log evidence (up to a constant)."""
     z = _logits(comps.y)
     x = bt_linalg.design_matrix(
         comps.idx_a, comps.idx_b, comps.judge, n_items=comps.n_items, n_judges=comps.n_judges
