@@ -43,8 +43,11 @@ async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_
             essays,
             correlation_id="corr-7",
             # the honest reliability of 8 essays passes 0.9 before every neighbour pair is
-            # resolved; spend the whole budget so the exact order is identified
-            stopping=cj_pb2.StoppingOptions(budget=40, max_in_flight=6, target_reliability=0.999),
+            # resolved; spend the whole budget so the exact order is identified. 56 = 28
+            # pairs per chain: each chain takes fresh pairs first, so every neighbour pair
+            # is judged. With 40, about 1 run in 18 left one unjudged in both chains and
+            # its order to chance (300 offline runs of the design: 17 misordered, 0 at 56)
+            stopping=cj_pb2.StoppingOptions(budget=56, max_in_flight=6, target_reliability=0.999),
         )
     ).assessment
     done = await run_to_end(cj, a.assessment_id)
