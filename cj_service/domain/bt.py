@@ -24,6 +24,7 @@ __all__ = [
     "Comparisons",
     "fit_at_mode",
     "fit_bt",
+    "linear_predictor",
     "log_evidence",
     "sigmoid",
     "score_terms",
@@ -77,6 +78,11 @@ def prior_precision(comps: Comparisons, *, prior_sd: float, beta_prior_sd: float
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def linear_predictor(comps: Comparisons, fit: BTFit) -> np.ndarray:
+    """Each comparison's logit under `fit`: score of A - score of B + its judge's bias."""
+    return fit.scores[comps.idx_a] - fit.scores[comps.idx_b] + fit.beta[comps.judge]
 
 
 def win_probability(eta: np.ndarray, lapse: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cj_service.domain.bt import BTFit, Comparisons, win_probability
+from cj_service.domain.bt import BTFit, Comparisons, linear_predictor, win_probability
 
 MIN_PHI = 0.02
 _MIN_PQ = 0.05
@@ -31,8 +31,7 @@ def soft_dispersion(comps: Comparisons, fit: BTFit) -> float:
     soft = is_soft(comps.y)
     if soft.sum() < 10:
         return 1.0
-    eta = fit.scores[comps.idx_a] - fit.scores[comps.idx_b] + fit.beta[comps.judge]
-    p = win_probability(eta, fit.lapse)[soft]
+    p = _p(comps, fit)[soft]
     r2 = (comps.y[soft] - p) ** 2 / np.maximum(p * (1.0 - p), 1e-9)
     dof = max(1.0 - comps.n_items / max(comps.size, 1), 0.1)  # fitted scores absorb some
     return float(np.clip(np.mean(r2) / dof, MIN_PHI, 1.0))
@@ -71,5 +70,4 @@ def efficient_weights(comps: Comparisons, fit: BTFit) -> np.ndarray:
 
 
 def _p(comps: Comparisons, fit: BTFit) -> np.ndarray:
-    eta = fit.scores[comps.idx_a] - fit.scores[comps.idx_b] + fit.beta[comps.judge]
-    return win_probability(eta, fit.lapse)
+    return win_probability(linear_predictor(comps, fit), fit.lapse)

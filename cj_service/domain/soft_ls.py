@@ -21,7 +21,15 @@ import numpy as np
 from scipy.optimize import minimize
 
 from cj_service.domain import bt_linalg
-from cj_service.domain.bt import DEFAULT_BETA_PRIOR_SD, BTFit, Comparisons, fit_at_mode
+from cj_service.domain.bt import (
+    DEFAULT_BETA_PRIOR_SD,
+    BTFit,
+    Comparisons,
+    fit_at_mode,
+    linear_predictor,
+    prior_precision,
+    sigmoid,
+)
 from cj_service.domain.bt_prior import MAX_SD, MIN_SD
 
 _MIN_P = 1e-3
@@ -35,7 +43,7 @@ class _Gauss:
     """What one (tau, phi) gives: the posterior mean, its precision factor and the evidence."""
 
     mean: np.ndarray
-    chol: tuple[np.ndarray, bool]
+    solver: bt_linalg.Solver
     evidence: float
 
 
@@ -58,8 +66,7 @@ def fit_logit_ls(comps: Comparisons, *, prior_sd: float | None = None) -> BTFit:
     pb = _problem(comps, x, z, h)
     g = _solve(pb, tau, phi)
     fitted = (True, _HUBER_ROUNDS, g.evidence)
-    solver = bt_linalg.Solver(None, g.chol)
-    return fit_at_mode(comps, x, g.mean, solver, prior_sd=tau, fitted=fitted)
+    return fit_at_mode(comps, x, g.mean, g.solver, prior_sd=tau, fitted=fitted)
 
 
 def working_form(comps: Comparisons, fit: BTFit) -> Comparisons:
@@ -69,10 +76,10 @@ def working_form(comps: Comparisons, fit: BTFit) -> Comparisons:
     resampled verdicts, so this form lets it resample the model the scores came from.
     (Not a fitter of its own: far from the mode a working response beyond [0, 1] pulls
     without bound.) phi2 is the residual variance; Huber weights are not re-applied."""
-    eta = fit.scores[comps.idx_a] - fit.scores[comps.idx_b] + fit.beta[comps.judge]
+    eta = linear_predictor(comps, fit)
     resid = _logits(comps.y) - eta
     phi2 = max(float(np.average(resid**2, weights=comps.weight)), 1e-6)
-    p = 0.5 * (1.0 + np.tanh(0.5 * eta))
+    p = sigmoid(eta)
     pq = np.maximum(p * (1.0 - p), 1e-9)
     return comps.working(p + pq * resid, comps.weight / (phi2 * pq))
 
@@ -85,11 +92,6 @@ def censored(y: np.ndarray) -> np.ndarray:
 def _logits(y: np.ndarray) -> np.ndarray:
     p = np.clip(y, _MIN_P, 1.0 - _MIN_P)
     return np.log(p / (1.0 - p))
-
-
-def _prior(comps: Comparisons, tau: float) -> np.ndarray:
-    beta = np.full(comps.n_judges, DEFAULT_BETA_PRIOR_SD**-2.0)
-    return np.r_[np.full(comps.n_items, tau**-2.0), beta]
 
 
 @dataclass(frozen=True)
@@ -109,21 +111,20 @@ def _problem(comps: Comparisons, x, z: np.ndarray, h: np.ndarray) -> _Problem:
 
 
 def _solve(pb: _Problem, tau: float, phi: float) -> _Gauss:
-    prior = _prior(pb.comps, tau)
+    prior = prior_precision(pb.comps, prior_sd=tau, beta_prior_sd=DEFAULT_BETA_PRIOR_SD)
     precision = pb.gram / phi**2
     precision[np.diag_indices_from(precision)] += prior
-    chol = bt_linalg.Solver.from_dense(precision).chol
-    assert chol is not None
-    mean = bt_linalg.Solver(None, chol).solve(pb.xhz / phi**2)
+    solver = bt_linalg.Solver.from_dense(precision)
+    mean = solver.solve(pb.xhz / phi**2)
     rss = pb.zhz - 2.0 * float(mean @ pb.xhz) + float(mean @ pb.gram @ mean)
     evidence = (
         -0.5 * rss / phi**2
         - 0.5 * float(np.sum(prior * mean**2))
         - pb.n_obs * np.log(phi)
         + 0.5 * float(np.sum(np.log(prior)))
-        - float(np.sum(np.log(np.diag(chol[0]))))
+        - 0.5 * solver.logdet()
     )
-    return _Gauss(mean, chol, evidence)
+    return _Gauss(mean, solver, evidence)
 
 
 def _best_scales(
