@@ -120,34 +120,29 @@ def fit_bt(
 ) -> BTFit:
     """MAP fit; `init` (stacked [scores, beta]) warm-starts from a previous fit."""
     bsd = beta_prior_sd if estimate_bias else 1e-6
-    x_design = bt_linalg.design_matrix(
-        comps.idx_a, comps.idx_b, comps.judge, n_items=comps.n_items, n_judges=comps.n_judges
-    )
-    prec = prior_precision(comps, prior_sd=prior_sd, beta_prior_sd=bsd)
-    post = _newton(comps, x_design, prec, lapse=lapse, init=init)
+    x_design, prec, post = _mode(comps, prior_sd, bsd, lapse=lapse, init=init)
     return _summarise(comps, x_design, post, prior_sd=prior_sd, lapse=lapse, rng=rng)
 
 
 def log_evidence(
-    comps: Comparisons,
-    *,
-    prior_sd: float,
-    lapse: float = 0.0,
-    estimate_bias: bool = True,
-    init: np.ndarray | None = None,
+    comps: Comparisons, *, prior_sd: float, init: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Laplace approximation of log p(verdicts | prior_sd), up to a constant, and the mode.
 
     log p(y) ~ log p(y | x) + log p(x) - 1/2 log det H at the mode x (H = posterior
     precision). Dense batches only: a large batch has no Cholesky factor to read det H from."""
-    bsd = DEFAULT_BETA_PRIOR_SD if estimate_bias else 1e-6
+    x_design, prec, post = _mode(comps, prior_sd, DEFAULT_BETA_PRIOR_SD, lapse=0.0, init=init)
+    value = _log_posterior(comps, x_design, prec, post.x, 0.0)
+    return value + 0.5 * float(np.sum(np.log(prec))) - 0.5 * post.solver.logdet(), post.x
+
+
+def _mode(comps: Comparisons, prior_sd: float, beta_prior_sd: float, *, lapse, init):
+    """Design matrix, prior precision and the posterior mode (Newton) for one prior."""
     x_design = bt_linalg.design_matrix(
         comps.idx_a, comps.idx_b, comps.judge, n_items=comps.n_items, n_judges=comps.n_judges
     )
-    prec = prior_precision(comps, prior_sd=prior_sd, beta_prior_sd=bsd)
-    post = _newton(comps, x_design, prec, lapse=lapse, init=init)
-    value = _log_posterior(comps, x_design, prec, post.x, lapse)
-    return value + 0.5 * float(np.sum(np.log(prec))) - 0.5 * post.solver.logdet(), post.x
+    prec = prior_precision(comps, prior_sd=prior_sd, beta_prior_sd=beta_prior_sd)
+    return x_design, prec, _newton(comps, x_design, prec, lapse=lapse, init=init)
 
 
 def _newton(
@@ -222,7 +217,9 @@ def _summarise(
         post.solver,
         prior_sd=prior_sd,
         lapse=lapse,
-        fitted=(post.converged, post.iterations, _log_likelihood(comps, eta, lapse)),
+        converged=post.converged,
+        iterations=post.iterations,
+        log_likelihood=_log_likelihood(comps, eta, lapse),
         rng=rng,
     )
 
@@ -234,13 +231,14 @@ def fit_at_mode(
     solver: bt_linalg.Solver,
     *,
     prior_sd: float,
-    fitted: tuple[bool, int, float],
+    converged: bool,
+    iterations: int,
+    log_likelihood: float,
     lapse: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> BTFit:
     """A BTFit from a posterior mode and its precision factor (any fitter of this model's
-    parameters: bt's Newton, soft_ls's least squares); fitted = (converged, iterations,
-    log likelihood or evidence)."""
+    parameters: bt's Newton, soft_ls's least squares, which passes its log evidence)."""
     n = comps.n_items
     var, cov = bt_linalg.centred_posterior(solver, n_items=n, rng=rng)
     beta_var = _beta_variances(solver, n_items=n, n_judges=comps.n_judges)
@@ -255,9 +253,9 @@ def fit_at_mode(
         infit=infit,
         outfit=outfit,
         n_comparisons=counts,
-        converged=fitted[0],
-        log_likelihood=fitted[2],
-        iterations=fitted[1],
+        converged=converged,
+        log_likelihood=log_likelihood,
+        iterations=iterations,
         prior_sd=prior_sd,
         lapse=lapse,
     )

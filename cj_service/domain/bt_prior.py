@@ -77,37 +77,25 @@ def fit_bt_eb(
     return fit
 
 
-def fit_bt_evidence(
-    comps: Comparisons,
-    *,
-    lapse: float = 0.0,
-    estimate_bias: bool = True,
-    init: np.ndarray | None = None,
-    rng: np.random.Generator | None = None,
-) -> BTFit:
+def fit_bt_evidence(comps: Comparisons, *, init: np.ndarray | None = None) -> BTFit:
     """MAP fit at the prior sd that maximises the Laplace evidence (a log grid over
     [MIN_SD, MAX_SD], refined by a parabola through the best point and its neighbours)."""
     if comps.n_items + comps.n_judges > bt_linalg.DENSE_MAX:
-        return fit_bt_eb(comps, lapse=lapse, estimate_bias=estimate_bias, init=init, rng=rng)
-    search = _EvidenceSearch(comps, lapse, estimate_bias, init)
+        return fit_bt_eb(comps, init=init)
+    search = _EvidenceSearch(comps, init)
     tau = search.argmax()
-    return _fit(comps, tau, lapse, estimate_bias, search.mode, rng)
+    return fit_bt(comps, prior_sd=tau, init=search.mode)
 
 
 class _EvidenceSearch:
     """Evaluates the evidence at log prior sds, each Newton run warm-started at the last mode."""
 
-    def __init__(self, comps, lapse, estimate_bias, init) -> None:
-        self.comps, self.lapse, self.estimate_bias = comps, lapse, estimate_bias
-        self.mode = init
+    def __init__(self, comps: Comparisons, init: np.ndarray | None) -> None:
+        self.comps, self.mode = comps, init
 
     def __call__(self, log_sd: float) -> float:
         value, self.mode = log_evidence(
-            self.comps,
-            prior_sd=float(np.exp(log_sd)),
-            lapse=self.lapse,
-            estimate_bias=self.estimate_bias,
-            init=self.mode,
+            self.comps, prior_sd=float(np.exp(log_sd)), init=self.mode
         )
         return value
 

@@ -65,8 +65,16 @@ def fit_logit_ls(comps: Comparisons, *, prior_sd: float | None = None) -> BTFit:
         h = comps.weight * np.minimum(1.0, _HUBER_K * phi / np.maximum(np.abs(resid), 1e-12))
     pb = _problem(comps, x, z, h)
     g = _solve(pb, tau, phi)
-    fitted = (True, _HUBER_ROUNDS, g.evidence)
-    return fit_at_mode(comps, x, g.mean, g.solver, prior_sd=tau, fitted=fitted)
+    return fit_at_mode(
+        comps,
+        x,
+        g.mean,
+        g.solver,
+        prior_sd=tau,
+        converged=True,
+        iterations=_HUBER_ROUNDS,
+        log_likelihood=g.evidence,
+    )
 
 
 def working_form(comps: Comparisons, fit: BTFit) -> Comparisons:
