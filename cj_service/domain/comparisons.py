@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,16 +44,12 @@ class Comparisons:
         return int(self.idx_a.size)
 
     def reweighted(self, weight: np.ndarray) -> Comparisons:
-        return Comparisons(
-            self.idx_a, self.idx_b, self.y, weight, self.judge, self.n_items, self.n_judges
-        )
+        return replace(self, weight=weight)
 
     def working(self, y: np.ndarray, weight: np.ndarray) -> Comparisons:
         """Working responses and weights for a fitter only: a working response may leave
         [0, 1] (the log likelihood y eta - log(1 + e^eta) stays concave in eta)."""
-        return Comparisons(
-            self.idx_a, self.idx_b, y, weight, self.judge, self.n_items, self.n_judges
-        )
+        return replace(self, y=y, weight=weight)
 
 
 def _validate(a, b, y, w, j, *, n_items: int, n_judges: int) -> None:

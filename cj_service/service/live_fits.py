@@ -71,7 +71,7 @@ async def chain_fits(
     """Both chains' fits, refitted when more than `max_stale` verdicts are missing from the
     memoised ones; None until both chains have a verdict."""
     v = await verdicts(conn, batch, deps, out)
-    if v is None or not statistics.both_chains(v):
+    if v is None or not design.has_every_chain(v.chain):
         return None
     memo: Entry = out.memo
     if _compatible(memo.fits, v) and memo.done - memo.fits_done <= max_stale:

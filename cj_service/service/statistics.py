@@ -84,13 +84,9 @@ def merge(old: Verdicts | None, new: Verdicts | None) -> Verdicts | None:
 def honest_reliability(v: Verdicts, fits: tuple[bt.BTFit, ...]) -> float:
     """The design's honest figure from its chain fits (as design.summarise computes it);
     0 until both chains have a verdict."""
-    if not both_chains(v):
+    if not design.has_every_chain(v.chain):
         return 0.0
     return reliability.split_half_reliability(fits[0].scores, fits[1].scores)
-
-
-def both_chains(v: Verdicts) -> bool:
-    return design.has_every_chain(v.chain)
 
 
 def _label(row) -> float:
@@ -104,8 +100,8 @@ def fit(v: Verdicts) -> FitSummary:
     """The design's summary (domain/design.py): scores from one fit of all verdicts, the
     honest split-half reliability between the two chains, beta from the Firth fit.
 
-    Deterministic and cold: the prior width maximises the evidence over a fixed grid and a
-    Brent search (bt_prior.fit_bt_evidence), whatever fits came before."""
+    Deterministic and cold: the prior width maximises the evidence over a fixed grid,
+    refined by a parabola (bt_prior.fit_bt_evidence), whatever fits came before."""
     summary = design.summarise(v.comps, v.chain)
     result = summary.fit
     bias = summary.bias_fit or result
