@@ -61,6 +61,7 @@ def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
     for name, curve in curves.items():
         row = "".join(f"{v:6.3f}" if np.isfinite(v) else f"{'-':>6}" for v in curve)
         print(f"{name:<20}{row}{smallest_k(curve, grid):5.0f}")
+    _q1_noise(per_seed, grid)
     q2 = _reliability_table(per_seed)
     q3 = _grades_table(per_seed)
     q4 = _bias_table(per_seed, curves, grid)
@@ -74,6 +75,20 @@ def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
         **q5,
     }
     print("\n" + " ".join(f"{k}={_fmt(v)}" for k, v in figures.items()))
+
+
+def _se(values) -> float:
+    """Standard error of a mean over seeds: how far a figure sits from its target in noise."""
+    v = np.asarray(values, dtype=float)
+    return float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+
+
+def _q1_noise(per_seed: list[dict], grid: tuple[int, ...]) -> None:
+    parts = []
+    for name, k in (("ours_s1.5", 12), ("ours_s3", 6)):
+        col = [s[f"spearman_{name}"][grid.index(k)] for s in per_seed]
+        parts.append(f"{name} k={k} {np.mean(col):.4f} (se {_se(col):.4f})")
+    print("at the Q1 targets (0.90): " + ", ".join(parts))
 
 
 def _fmt(v: float) -> str:
@@ -114,6 +129,8 @@ def _grades_table(per_seed: list[dict]) -> dict[str, float]:
         exact, within = _mean(per_seed, key)
         print(f"{label:<22} exact={exact:.3f} within1={within:.3f}")
     exact, within = _mean(per_seed, "grades_ours")
+    per = np.array([s["grades_ours"] for s in per_seed])
+    print(f"ours + anchors: se of exact {_se(per[:, 0]):.3f}, of within1 {_se(per[:, 1]):.3f}")
     return {"q3_exact": float(exact), "q3_within1": float(within)}
 
 
@@ -166,9 +183,10 @@ def _soft_table(per_seed: list[dict]) -> dict[str, float]:
         part = np.mean([s[f"q5_{label}"][0] for s in per_seed])
         full = np.mean([s[f"q5_{label}"][1] for s in per_seed])
         out[label] = part / full
+        se = _se([s[f"q5_{label}"][0] for s in per_seed]) / full
         print(
             f"{label}: Spearman {part:.3f} vs all ordered pairs {full:.3f}"
-            f" -> ratio {part / full:.4f}"
+            f" -> ratio {part / full:.4f} (se {se:.4f})"
         )
     return {"q5_spearman_ratio": float(out["soft"]), "q5_pair_fraction": frac}
 
