@@ -62,6 +62,7 @@ def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
         row = "".join(f"{v:6.3f}" if np.isfinite(v) else f"{'-':>6}" for v in curve)
         print(f"{name:<20}{row}{smallest_k(curve, grid):5.0f}")
     _q1_noise(per_seed, grid)
+    _by_k(per_seed, grid)
     q2 = _reliability_table(per_seed)
     q3 = _grades_table(per_seed)
     q4 = _bias_table(per_seed, curves, grid)
@@ -75,6 +76,31 @@ def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
         **q5,
     }
     print("\n" + " ".join(f"{k}={_fmt(v)}" for k, v in figures.items()))
+
+
+def _by_k(per_seed: list[dict], grid: tuple[int, ...]) -> None:
+    """Reliability (true = squared correlation with the truth; honest = the split-half the
+    service reports and stops on; SSR = the usual figure) and grades at every k."""
+    print("\nReliability by k, mean over seeds")
+    rows = [
+        (f"{run} {label}", _mean(per_seed, f"relk_{run}")[:, j])
+        for run in cases.RELIABILITY_RUNS
+        for j, label in enumerate(("true", "honest", "SSR"))
+    ]
+    _rows(rows, grid)
+    print("\nGrades by k (sigma=3, 6 bands, 10 anchors; non-anchor essays), mean over seeds")
+    rows = [
+        (f"{run} {label}", _mean(per_seed, f"gradesk_{run}")[:, j])
+        for run in ("ours", "random")
+        for j, label in enumerate(("exact", "within1"))
+    ]
+    _rows(rows, grid)
+
+
+def _rows(rows: list[tuple[str, np.ndarray]], grid: tuple[int, ...]) -> None:
+    print(f"{'k=':<20}" + "".join(f"{k:>6}" for k in grid))
+    for label, row in rows:
+        print(f"{label:<20}" + "".join(f"{v:6.3f}" for v in row))
 
 
 def _se(values) -> float:

@@ -27,6 +27,7 @@ SPEARMAN_RUNS = (
     "ours_s1.5_nobias",
     "both_orders_s1.5",
 )
+RELIABILITY_RUNS = ("ours_s1.5", "random_s1.5", "ours_s3", "random_s3")
 SIX_BANDS = GradeScale("bench_six_bands", "six equal bands", tuple("123456"), (1 / 6,) * 6)
 ANCHORS_PER_BAND = (1, 2, 2, 2, 2, 1)
 
@@ -56,14 +57,15 @@ def _run_seed(seed: int, grid: tuple[int, ...]) -> dict:
         out[f"spearman_{name}"] = _curve(run.snapshots, grid)
     for name in ("ours_s1.5", "ours_s3", "random_s1.5"):
         _reliabilities(out, name, runs[name].snapshots)
+    for name in RELIABILITY_RUNS:
+        out[f"relk_{name}"] = _reliability_curve(runs[name].snapshots, grid)
     _reliabilities(
         out, "coin", simulate(RunSpec(coin_toss=True, checkpoints=(10, 20)), seed).snapshots
     )
     for name in ("ours_s1.5", "ours_s3"):  # two estimates per seed: a tighter bias figure
         k12 = fit_bias_firth(runs[name].snapshots[N * 12 // 2].comps)
         out[f"beta_{name}"] = (float(k12.beta[0]), float(k12.beta_se[0]))
-    k10 = N * 10 // 2
-    out.update(_grades(seed, runs["random_s3"].snapshots[k10], runs["ours_s3"].snapshots[k10]))
+    out.update(_grades(seed, runs["random_s3"], runs["ours_s3"], grid))
     out.update(_soft(seed, runs["ours_s1.5"]))
     return out
 
@@ -76,7 +78,16 @@ def _curve(snapshots: dict[int, Snapshot], grid: tuple[int, ...]) -> np.ndarray:
 def _reliabilities(out: dict, name: str, snapshots: dict[int, Snapshot]) -> None:
     for k in (10, 20):
         s = snapshots[N * k // 2]
-        out[f"rel_{name}_{k}"] = (s.true_rel, s.honest_rel, s.ssr)
+        out[f"rel_{name}_{k}"] = _rel(s)
+
+
+def _reliability_curve(snapshots: dict[int, Snapshot], grid: tuple[int, ...]) -> np.ndarray:
+    """(true, honest, SSR) at each k of the grid."""
+    return np.array([_rel(snapshots[N * k // 2]) for k in grid])
+
+
+def _rel(s: Snapshot) -> tuple[float, float, float]:
+    return (s.true_rel, s.honest_rel, s.ssr)
 
 
 def true_bands(theta: np.ndarray, sigma: float) -> np.ndarray:
@@ -108,27 +119,46 @@ def _project(fit, anchors: np.ndarray, bands: np.ndarray) -> np.ndarray:
     return np.array([int(g) - 1 for g in proj.primary_grades])
 
 
-def _grades(seed: int, random_k10: Snapshot, ours: Snapshot) -> dict:
-    """Grades at k = 10 (sigma = 3) from the service's own design (`ours` = the ours_s3 run:
+def _grades(seed: int, random_run, ours_run, grid: tuple[int, ...]) -> dict:
+    """Grades (sigma = 3) at every k from the service's own design (`ours` = the ours_s3 run:
     no grade-targeted weights -- weighting essays by grade uncertainty or by the density of
     boundaries around them moved exact agreement by less than its seed noise, +-0.01 over
-    30 seeds, so the product does not use them), with soft labels, and random pairing."""
+    30 seeds, so the product does not use them) and random pairing; at k = 10 also with soft
+    labels and random pairing cut by an oracle that knows the true band sizes."""
+    bands, anchors, mask = _band_setup(seed)
+    curves = {
+        name: np.array(
+            [
+                _agreement(_project(run.snapshots[N * k // 2].fit, anchors, bands), bands, mask)
+                for k in grid
+            ]
+        )
+        for name, run in (("ours", ours_run), ("random", random_run))
+    }
+    soft_spec = RunSpec(sigma=3.0, checkpoints=(10,), soft_noise=SOFT_NOISE, use_soft=True)
+    soft = simulate(soft_spec, seed).snapshots[N * 10 // 2]
+    order = np.argsort(random_run.snapshots[N * 10 // 2].fit.scores)
+    oracle = np.empty(N, int)
+    oracle[order] = np.sort(bands)
+    at10 = grid.index(10)
+    return {
+        "gradesk_ours": curves["ours"],
+        "gradesk_random": curves["random"],
+        "grades_ours": tuple(curves["ours"][at10]),
+        "grades_ours_soft": _agreement(_project(soft.fit, anchors, bands), bands, mask),
+        "grades_random": tuple(curves["random"][at10]),
+        "grades_oracle": _agreement(oracle, bands, mask),
+    }
+
+
+def _band_setup(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True bands of the sigma = 3 qualities, the anchors picked from them, non-anchor mask."""
     theta = np.random.default_rng(seed).normal(0.0, 3.0, N)  # same draw as simulate()
     bands = true_bands(theta, 3.0)
     anchors = pick_anchors(bands, np.random.default_rng([seed, 3]))
     mask = np.ones(N, bool)
     mask[anchors] = False
-    soft_spec = RunSpec(sigma=3.0, checkpoints=(10,), soft_noise=SOFT_NOISE, use_soft=True)
-    soft = simulate(soft_spec, seed).snapshots[N * 10 // 2]
-    order = np.argsort(random_k10.fit.scores)
-    oracle = np.empty(N, int)
-    oracle[order] = np.sort(bands)
-    return {
-        "grades_ours": _agreement(_project(ours.fit, anchors, bands), bands, mask),
-        "grades_ours_soft": _agreement(_project(soft.fit, anchors, bands), bands, mask),
-        "grades_random": _agreement(_project(random_k10.fit, anchors, bands), bands, mask),
-        "grades_oracle": _agreement(oracle, bands, mask),
-    }
+    return bands, anchors, mask
 
 
 def _all_pairs_spearman(theta: np.ndarray, judge: SimJudge, soft: bool, seed: int) -> float:
