@@ -53,6 +53,8 @@ class RunResult:
 
 
 Hook = Callable[[BTFit], np.ndarray | None]
+# Called after every refit with (verdicts so far, their chains, calls); True ends the run.
+Observer = Callable[[Comparisons, np.ndarray, int], bool]
 
 
 class _Log:
@@ -78,7 +80,13 @@ class _Log:
         return Comparisons.build(a, b, y, n_items=n)
 
 
-def simulate(spec: RunSpec, seed: int, *, weight_hook: Hook | None = None) -> RunResult:
+def simulate(
+    spec: RunSpec,
+    seed: int,
+    *,
+    weight_hook: Hook | None = None,
+    observer: Observer | None = None,
+) -> RunResult:
     rng = np.random.default_rng(seed)
     theta = rng.normal(0.0, spec.sigma, spec.n)
     judge = SimJudge(theta, spec.beta, spec.lapse, spec.soft_noise, spec.coin_toss)
@@ -92,7 +100,7 @@ def simulate(spec: RunSpec, seed: int, *, weight_hook: Hook | None = None) -> Ru
             chain = (rng.permutation(calls) < calls // 2).astype(np.int64)
             _snapshot(result, comps, chain, theta, calls)
         return result
-    _adaptive(spec, judge, log, rng, targets, result, weight_hook)
+    _adaptive(spec, judge, log, rng, targets, result, weight_hook, observer)
     return result
 
 
@@ -112,7 +120,7 @@ def _random_design(spec: RunSpec, judge: SimJudge, log: _Log, rng, *, total: int
     log.add(a, b, _verdicts(spec, judge, a, b, rng))
 
 
-def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook) -> None:
+def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook, observer) -> None:
     """The service's two-chain design (design.py): each chain adapts on its own verdicts."""
     n = spec.n
     for h in range(cj_design.CHAINS):
@@ -123,6 +131,8 @@ def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook) -> 
     while True:
         comps, chain = log.comps(n), log.chains()
         fits = cj_design.refit_chains(comps, chain, fits)
+        if observer is not None and observer(comps, chain, calls):
+            return
         if calls in targets:
             _snapshot(result, comps, chain, result.theta, calls, fits=fits)
         if calls >= targets[-1]:

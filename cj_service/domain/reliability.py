@@ -60,6 +60,17 @@ def split_half(
     return 2.0 * r / (1.0 + r)
 
 
+def split_half_se(reliability: float, n_essays: int) -> float:
+    """Standard error of a Spearman-Brown split-half over n essays: Fisher's z gives the
+    half-design correlation r = R / (2 - R) a standard error (1 - r^2) / sqrt(n - 3), carried
+    through R = 2r / (1 + r) by the delta method. Infinite below 4 essays."""
+    if n_essays <= 3:
+        return float("inf")
+    whole = float(np.clip(reliability, 0.0, 1.0))
+    r = whole / (2.0 - whole)
+    return 2.0 / (1.0 + r) ** 2 * (1.0 - r * r) / float(np.sqrt(n_essays - 3))
+
+
 def split_half_reliability(scores_a: np.ndarray, scores_b: np.ndarray) -> float:
     """Spearman-Brown corrected correlation of two independent half-designs' scores."""
     r = float(np.corrcoef(scores_a, scores_b)[0, 1])

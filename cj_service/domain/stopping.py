@@ -5,11 +5,21 @@ spending the budget on errors); a batch that reached the honest reliability targ
 even with comparisons in flight (their late results are acknowledged and ignored); a spent
 budget finalizes once nothing is in flight. Otherwise the batch continues and may submit
 `submit` new comparisons to refill its in-flight window.
+
+"Reached" means the split-half minus half its standard error (reliability.split_half_se):
+checked after every 10% more verdicts, a noisy figure is first seen above the target while
+its error is positive, so stopping on the bare figure stops early. bench/stopping_bench.py
+(20 seeds, target 0.90): the bare figure stopped 200 essays (sigma 2) at a true 0.891, half
+the batches below 0.89, and a class of 30 at 0.870; half a standard error stops them at
+0.902 and 0.908, for 9% and 23% more calls. The margin grows as the batch shrinks, where the
+split-half is noisiest (se 0.039 at 0.90 over 30 essays, 0.014 over 200).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from cj_service.domain.reliability import split_half_se
 
 CONTINUE = "continue"
 FINALIZE = "finalize"
@@ -26,6 +36,7 @@ REASON_NONE = ""
 class StopPolicy:
     target_reliability: float = 0.90
     min_comparisons_per_essay: float = 4.0  # the reliability estimate is too noisy before
+    margin_se: float = 0.5  # the figure must clear the target by this many standard errors
     min_success_rate: float = 0.5
     min_attempts_for_failure: int = 20
     window: int = 20  # comparisons kept in flight
@@ -56,7 +67,11 @@ def decide(progress: Progress, policy: StopPolicy = StopPolicy()) -> Decision:
     if failing is not None:
         return failing
     if _reliable(progress, policy):
-        detail = f"reliability {progress.reliability:.3f} >= {policy.target_reliability:.3f}"
+        se = split_half_se(progress.reliability or 0.0, progress.n_essays)
+        detail = (
+            f"reliability {progress.reliability:.3f} (se {se:.3f}) - {policy.margin_se:g} se"
+            f" >= {policy.target_reliability:.3f}"
+        )
         return Decision(FINALIZE, REASON_RELIABILITY, detail=detail)
     remaining = progress.budget - progress.done - progress.in_flight
     if remaining <= 0:
@@ -82,4 +97,7 @@ def _reliable(progress: Progress, policy: StopPolicy) -> bool:
     if progress.reliability is None:
         return False
     enough = progress.done >= policy.min_comparisons_per_essay * progress.n_essays / 2.0
-    return enough and progress.reliability >= policy.target_reliability
+    margin = 0.0
+    if policy.margin_se > 0.0:  # 0 * inf (under 4 essays) would be nan
+        margin = policy.margin_se * split_half_se(progress.reliability, progress.n_essays)
+    return enough and progress.reliability - margin >= policy.target_reliability

@@ -5,7 +5,7 @@ import numpy as np
 from cj_service.domain.bt import Comparisons, fit_bt
 from cj_service.domain.bt_prior import fit_bt_eb
 from cj_service.domain.pairing import PairHistory, select_pairs
-from cj_service.domain.reliability import split_half_reliability, ssr
+from cj_service.domain.reliability import split_half_reliability, split_half_se, ssr
 
 
 def adaptive_coin_tosses(n, rounds, m, rng):
@@ -58,3 +58,21 @@ def test_split_half_tracks_a_real_signal():
     honest = split_half_reliability(theta + noise[0], theta + noise[1])
     expected = 4.0 / (4.0 + 0.5)  # true var / (true var + error var of the mean of halves)
     assert abs(honest - expected) < 0.05
+
+
+def test_the_split_half_standard_error_matches_the_spread_of_simulated_split_halves():
+    # two half-design score vectors with a known correlation, drawn many times over n essays
+    rng = np.random.default_rng(7)
+    for n, r in ((30, 0.8), (200, 0.82)):
+        cov = np.array([[1.0, r], [r, 1.0]])
+        draws = [
+            split_half_reliability(*rng.multivariate_normal([0.0, 0.0], cov, n).T)
+            for _ in range(3000)
+        ]
+        spread = float(np.std(draws))
+        assert abs(split_half_se(2 * r / (1 + r), n) - spread) < 0.1 * spread
+
+
+def test_the_split_half_standard_error_shrinks_with_essays_and_has_no_value_below_four():
+    assert split_half_se(0.9, 30) > split_half_se(0.9, 200) > split_half_se(0.9, 1000) > 0
+    assert split_half_se(0.9, 3) == float("inf")

@@ -25,6 +25,22 @@ def test_reaching_the_honest_reliability_finalizes():
     assert (d.action, d.reason) == (stopping.FINALIZE, stopping.REASON_RELIABILITY)
 
 
+def test_the_figure_must_clear_the_target_by_half_its_standard_error():
+    # over 20 essays 0.91 - 0.5 se (0.044) falls short of 0.90; over 400 (se 0.009) it clears it
+    small = decide(progress(n_essays=20, done=200, reliability=0.91), POLICY)
+    assert small.action == stopping.CONTINUE
+    large = decide(progress(n_essays=400, done=900, budget=2000, reliability=0.91), POLICY)
+    assert (large.action, large.reason) == (stopping.FINALIZE, stopping.REASON_RELIABILITY)
+    assert "(se 0.009)" in large.detail
+
+
+def test_without_a_margin_the_bare_figure_decides():
+    bare = StopPolicy(target_reliability=0.9, min_comparisons_per_essay=4, margin_se=0.0)
+    assert decide(progress(n_essays=20, done=200, reliability=0.91), bare).action == "finalize"
+    assert decide(progress(n_essays=3, done=200, reliability=0.91), bare).action == "finalize"
+    assert decide(progress(n_essays=3, done=200, reliability=0.99), POLICY).action == "continue"
+
+
 def test_reliability_is_not_trusted_before_enough_comparisons():
     assert decide(progress(done=60, reliability=0.95), POLICY).action == stopping.CONTINUE
 
