@@ -47,7 +47,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 .PHONY: proto
 proto: $(INSTALL_STAMP) ## Regenerate contracts/ from proto/
-	$(PY) scripts/gen_protos.py --out contracts
+	$(PY) scripts/gen_protos.py
 
 .PHONY: proto-check
 proto-check: $(INSTALL_STAMP) ## Fail if contracts/ is not what proto/ generates
