@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cj_service.domain import bt, bt_bootstrap, design, grade_scales, grading
+from cj_service.domain.reliability import split_half_se
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
 
@@ -75,6 +76,7 @@ def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
         log_likelihood=s.log_likelihood,
         comparisons=s.n_comparisons,
         converged=s.converged,
+        reliability_se=split_half_se(s.reliability, int(s.scores.size)),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.engine import Row
 
+from cj_service.domain.reliability import split_half_se
 from cj_service.service.model import State
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.common.v1 import common_pb2
@@ -48,6 +49,7 @@ def progress(row: Row) -> cj_pb2.AssessmentProgress:
         cost_usd=row.cost_usd,
         usage=usage(row),
         target_reliability=row.target_reliability,
+        reliability_se=split_half_se(row.reliability, row.essay_count + row.anchor_count),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -56,7 +57,8 @@ def bt_section(res: cj_pb2.GetAssessmentResultsResponse) -> dict[str, Any]:
     f = res.fit
     return {
         "essays": [essay_entry(e) for e in res.essays],
-        "fit": {"reliability": f.reliability, "ssr": f.ssr, "position_bias": f.position_bias,
+        "fit": {"reliability": f.reliability, "reliability_se": _finite(f.reliability_se),
+                "ssr": f.ssr, "position_bias": f.position_bias,
                 "position_bias_se": f.position_bias_se, "log_likelihood": f.log_likelihood,
                 "comparisons": f.comparisons, "converged": f.converged},
         "history": [{"comparisons": h.comparisons, "reliability": h.reliability, "ssr": h.ssr,
@@ -129,3 +131,8 @@ def build(data: RunData, *, manifest: list[dict[str, Any]], tool_version: str) -
         "judge_models": list(data.results.judge_models), "costs": costs_section(data),
         "notes": list(data.notes), "manifest": manifest,
     }
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: a standard error that does not exist (under 4 essays) is null."""
+    return value if math.isfinite(value) else None

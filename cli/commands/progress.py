@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cli.render.table import plus_minus
 from contracts.huleedu.cj.v1 import cj_pb2
 
 PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
@@ -17,7 +18,8 @@ PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
 def status_text(a: cj_pb2.Assessment) -> str:
     p = a.progress
     target = f" / {p.target_reliability:.2f}" if p.target_reliability else ""
-    return (f"reliability {p.reliability:.3f}{target}  cost ${p.cost_usd:.4f}  "
+    return (f"reliability {p.reliability:.3f}{plus_minus(p.reliability_se)}{target}  "
+            f"cost ${p.cost_usd:.4f}  "
             f"in flight {p.comparisons_in_flight}  failed {p.comparisons_failed}")
 
 

@@ -37,6 +37,12 @@ def results_table(results: cj_pb2.GetAssessmentResultsResponse, *, title: str = 
     return table
 
 
+def plus_minus(se: float) -> str:
+    """' ± 0.014' for a finite standard error; nothing when there is none (older servers send
+    0, batches under 4 essays infinity)."""
+    return f" ± {se:.3f}" if 0.0 < se < float("inf") else ""
+
+
 def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
     a, fit, cal = results.assessment, results.fit, results.calibration
     usage = a.progress.usage
@@ -44,7 +50,8 @@ def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
     judges = ", ".join(results.judge_models) or f"{a.judge.provider}/{a.judge.model}"
     lines = [
         f"batch {a.assessment_id}: {a.progress.comparisons_done} comparisons "
-        f"({a.progress.comparisons_failed} failed), reliability {fit.reliability:.3f} "
+        f"({a.progress.comparisons_failed} failed), reliability {fit.reliability:.3f}"
+        f"{plus_minus(fit.reliability_se)} "
         f"(SSR {fit.ssr:.3f}), position bias {fit.position_bias:+.2f} "
         f"± {fit.position_bias_se:.2f}",
         f"cost ${a.progress.cost_usd:.4f}; tokens in {tokens_in}, out {usage.completion_tokens}; "

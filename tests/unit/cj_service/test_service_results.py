@@ -27,6 +27,7 @@ def test_essays_are_ranked_by_score_with_intervals_around_it():
     assert scores == sorted(scores, reverse=True)
     assert all(e.ci_low < e.score < e.ci_high and e.se > 0 for e in out.essays)
     assert out.fit.comparisons == 60 and out.judge_models == ["p/m"]
+    assert out.fit.reliability_se > 0.05  # six essays: a split-half that says little
     assert not out.calibration.available
 
 

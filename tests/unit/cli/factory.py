@@ -63,7 +63,8 @@ def run_data(batch_id: str = "b" * 32) -> RunData:
             available=True, grade_scale_id="swedish_8_anchor", method="ordinal_probit_map",
             boundaries=bounds),
         fit=cj_pb2.FitStatistics(reliability=0.8, ssr=0.85, position_bias=0.1,
-                                 position_bias_se=0.2, comparisons=3, converged=True),
+                                 position_bias_se=0.2, comparisons=3, converged=True,
+                                 reliability_se=0.16),
         history=[cj_pb2.FitSnapshot(comparisons=n, reliability=r, ssr=r + 0.05)
                  for n, r in [(1, 0.0), (2, 0.5), (3, 0.8)]],
         judge_models=["simulated/simulated-priced"])

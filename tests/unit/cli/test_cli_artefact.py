@@ -19,6 +19,15 @@ def test_a_built_artefact_matches_the_schema() -> None:
     validate(build(run_data(), manifest=[], tool_version="1"))
 
 
+def test_the_reliability_standard_error_is_recorded_and_null_where_there_is_none() -> None:
+    data = run_data()
+    assert build(data, manifest=[], tool_version="1")["bt"]["fit"]["reliability_se"] == 0.16
+    data.results.fit.reliability_se = float("inf")  # a batch under 4 essays
+    artefact = build(data, manifest=[], tool_version="1")
+    assert artefact["bt"]["fit"]["reliability_se"] is None
+    validate(json.loads(json.dumps(artefact, allow_nan=False)))
+
+
 def test_an_artefact_with_a_zero_standard_error_is_refused() -> None:
     artefact = build(run_data(), manifest=[], tool_version="1")
     artefact["bt"]["essays"][0]["se"] = 0.0

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli.artefact.write import CHARTS, write_report
+from cli.commands.progress import status_text
 from cli.render.report_md import report
+from cli.render.table import plus_minus
 from tests.unit.cli.factory import run_data
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -18,6 +20,7 @@ def test_the_report_states_anchor_alignment_and_disagreements() -> None:
     assert "s2: infit 1.80" in text
     assert "![essays_on_scale](essays_on_scale.png)" in text
     assert "A is clearer / better" in text  # table-safe justification
+    assert "reliability 0.800 ± 0.160 (SSR 0.850)" in text
 
 
 def test_every_chart_is_written_as_a_png(tmp_path: Path) -> None:
@@ -47,3 +50,14 @@ def test_a_bootstrap_interval_that_excludes_the_score_still_charts(tmp_path: Pat
     first.ci_low, first.ci_high = first.score + 0.1, first.score + 0.5
     write_report(tmp_path, data)
     assert all((tmp_path / name).stat().st_size > 0 for name in CHARTS)
+
+
+def test_a_standard_error_is_shown_only_when_there_is_one() -> None:
+    assert plus_minus(0.014) == " ± 0.014"
+    assert plus_minus(0.0) == plus_minus(float("inf")) == ""  # older server; under 4 essays
+
+
+def test_the_live_progress_line_carries_the_reliability_and_its_error() -> None:
+    a = run_data().results.assessment
+    a.progress.reliability_se = 0.021
+    assert status_text(a).startswith("reliability 0.800 ± 0.021 / 0.90")

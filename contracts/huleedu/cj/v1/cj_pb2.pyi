@@ -388,6 +388,7 @@ class AssessmentProgress(_message.Message):
     COST_USD_FIELD_NUMBER: _builtins.int
     USAGE_FIELD_NUMBER: _builtins.int
     TARGET_RELIABILITY_FIELD_NUMBER: _builtins.int
+    RELIABILITY_SE_FIELD_NUMBER: _builtins.int
     comparisons_done: _builtins.int
     """Comparisons with a verdict."""
     comparisons_failed: _builtins.int
@@ -404,6 +405,11 @@ class AssessmentProgress(_message.Message):
     """Cost so far in US dollars."""
     target_reliability: _builtins.float
     """Target honest reliability."""
+    reliability_se: _builtins.float
+    """Standard error of `reliability` over the batch's essays (Fisher z through
+    Spearman-Brown); the stopping rule stops once reliability - 0.5 * reliability_se
+    reaches the target. Infinite under 4 essays.
+    """
     @_builtins.property
     def usage(self) -> _common_pb2.TokenUsage:
         """Tokens so far."""
@@ -420,10 +426,11 @@ class AssessmentProgress(_message.Message):
         cost_usd: _builtins.float = ...,
         usage: _common_pb2.TokenUsage | None = ...,
         target_reliability: _builtins.float = ...,
+        reliability_se: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["usage", b"usage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "comparisons_done", b"comparisons_done", "comparisons_failed", b"comparisons_failed", "comparisons_in_flight", b"comparisons_in_flight", "cost_usd", b"cost_usd", "reliability", b"reliability", "ssr", b"ssr", "target_reliability", b"target_reliability", "usage", b"usage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "comparisons_done", b"comparisons_done", "comparisons_failed", b"comparisons_failed", "comparisons_in_flight", b"comparisons_in_flight", "cost_usd", b"cost_usd", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr", "target_reliability", b"target_reliability", "usage", b"usage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -920,6 +927,7 @@ class FitStatistics(_message.Message):
     LOG_LIKELIHOOD_FIELD_NUMBER: _builtins.int
     COMPARISONS_FIELD_NUMBER: _builtins.int
     CONVERGED_FIELD_NUMBER: _builtins.int
+    RELIABILITY_SE_FIELD_NUMBER: _builtins.int
     reliability: _builtins.float
     """Honest (de-inflated) reliability used by the stopping rule."""
     ssr: _builtins.float
@@ -934,6 +942,10 @@ class FitStatistics(_message.Message):
     """Comparisons in the fit."""
     converged: _builtins.bool
     """True when the optimiser converged."""
+    reliability_se: _builtins.float
+    """Standard error of `reliability` over the batch's essays (Fisher z through
+    Spearman-Brown). Infinite under 4 essays.
+    """
     def __init__(
         self,
         *,
@@ -944,10 +956,11 @@ class FitStatistics(_message.Message):
         log_likelihood: _builtins.float = ...,
         comparisons: _builtins.int = ...,
         converged: _builtins.bool = ...,
+        reliability_se: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparisons", b"comparisons", "converged", b"converged", "log_likelihood", b"log_likelihood", "position_bias", b"position_bias", "position_bias_se", b"position_bias_se", "reliability", b"reliability", "ssr", b"ssr"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparisons", b"comparisons", "converged", b"converged", "log_likelihood", b"log_likelihood", "position_bias", b"position_bias", "position_bias_se", b"position_bias_se", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
