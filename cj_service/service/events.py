@@ -64,6 +64,7 @@ async def completed(
             essay_count=batch.essay_count,
             comparisons_made=batch.comparisons_done,
             reliability=batch.reliability,
+            reliability_se=assessment.progress.reliability_se,
             correlation_id=batch.correlation_id,
             metadata=dict(batch.metadata or {}),
         ),

@@ -75,6 +75,7 @@ async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_
     }
     completed = by_subject[ns(subjects.CJ_ASSESSMENT_COMPLETED)][0]
     assert completed.assessment_id == a.assessment_id and completed.correlation_id == "corr-7"
+    assert completed.reliability_se == done.progress.reliability_se > 0  # 8 essays: finite
     rich = by_subject[ns(subjects.CJ_ASSESSMENT_RESULT)][0]
     assert [e.essay_id for e in rich.essays] == [e.essay_id for e in results.essays]
     assert rich.cost_usd == pytest.approx(done.progress.cost_usd)

@@ -56,6 +56,7 @@ class AssessmentCompleted(_message.Message):
     RELIABILITY_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
+    RELIABILITY_SE_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     """Batch id."""
     completion_reason: _cj_pb2.CompletionReason.ValueType
@@ -68,6 +69,10 @@ class AssessmentCompleted(_message.Message):
     """Final honest reliability."""
     correlation_id: _builtins.str
     """Correlation id of the submission."""
+    reliability_se: _builtins.float
+    """Standard error of `reliability` over the batch's essays (Fisher z through
+    Spearman-Brown). Infinite under 4 essays.
+    """
     @_builtins.property
     def completed_at(self) -> _timestamp_pb2.Timestamp:
         """When it completed."""
@@ -87,10 +92,11 @@ class AssessmentCompleted(_message.Message):
         reliability: _builtins.float = ...,
         correlation_id: _builtins.str = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        reliability_se: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "comparisons_made", b"comparisons_made", "completed_at", b"completed_at", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "essay_count", b"essay_count", "metadata", b"metadata", "reliability", b"reliability"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "comparisons_made", b"comparisons_made", "completed_at", b"completed_at", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "essay_count", b"essay_count", "metadata", b"metadata", "reliability", b"reliability", "reliability_se", b"reliability_se"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
