@@ -30,10 +30,14 @@ PORT_BLOCK = 16  # per service set: grpc/metrics of replicas 0 and 1 (base + 10*
 
 
 def free_specs(*, replicas: int, attempts: int = 50) -> tuple[ServiceSpec, ...]:
-    """SERVICES moved to a block of loopback ports that are all free right now."""
+    """SERVICES moved to a block of loopback ports that are all free right now, below the
+    kernel's ephemeral range: a port from there can be handed to Postgres or a NATS node
+    started later (they bind port 0) while a killed replica's port is free, and a connect
+    probe to a closed ephemeral port can even connect to itself."""
     rng = random.Random()
+    top = min(40_000, _ephemeral_low()) - PORT_BLOCK * 10
     for _ in range(attempts):
-        base = rng.randrange(20_000, 40_000, 100)
+        base = rng.randrange(20_000, max(top, 20_100), 100)
         specs = tuple(
             dataclasses.replace(spec, grpc_port=base + k, metrics_port=base + len(SERVICES) + k)
             for k, spec in enumerate(SERVICES)
@@ -42,6 +46,13 @@ def free_specs(*, replicas: int, attempts: int = 50) -> tuple[ServiceSpec, ...]:
         if not any(port_open("127.0.0.1", p, timeout=0.1) for p in ports) and _bindable(ports):
             return specs
     raise RuntimeError("no free block of ports for the chaos mesh")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 40_000
 
 
 def _bindable(ports: list[int]) -> bool:
