@@ -22,14 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cj_service.adapters import comparison_repo
 from cj_service.domain import design
 from cj_service.domain.bt import BTFit
-from cj_service.service import statistics
+from cj_service.service import statistics, views
 from cj_service.service.batch_cache import Entry
 from cj_service.service.deps import Deps
 from cj_service.service.model import StepOutcome
 
-
-def n_items(batch: Row) -> int:
-    return batch.essay_count + batch.anchor_count
+n_items = views.n_texts
 
 
 def _memo(deps: Deps, out: StepOutcome, batch_id: str) -> Entry | None:

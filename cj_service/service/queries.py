@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.engine import Row
 
 from cj_service.adapters import batch_repo, comparison_repo
+from cj_service.domain.reliability import split_half_se
 from cj_service.service import views
 from cj_service.service.deps import Deps
 from cj_service.service.model import State
@@ -106,6 +107,7 @@ async def results(deps: Deps, assessment_id: str) -> cj_pb2.GetAssessmentResults
         cj_pb2.FitSnapshot(
             comparisons=h.comparisons,
             reliability=h.reliability,
+            reliability_se=split_half_se(h.reliability, views.n_texts(batch)),
             ssr=h.ssr,
             position_bias=h.position_bias,
             created_at=_ts(h.created_at),

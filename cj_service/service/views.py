@@ -38,6 +38,11 @@ def judge(row: Row) -> common_pb2.JudgeConfig:
     return config
 
 
+def n_texts(row: Row) -> int:
+    """Essays and anchors: every text the split-half correlates over."""
+    return int(row.essay_count + row.anchor_count)
+
+
 def progress(row: Row) -> cj_pb2.AssessmentProgress:
     return cj_pb2.AssessmentProgress(
         comparisons_done=row.comparisons_done,
@@ -49,7 +54,7 @@ def progress(row: Row) -> cj_pb2.AssessmentProgress:
         cost_usd=row.cost_usd,
         usage=usage(row),
         target_reliability=row.target_reliability,
-        reliability_se=split_half_se(row.reliability, row.essay_count + row.anchor_count),
+        reliability_se=split_half_se(row.reliability, n_texts(row)),
     )
 
 

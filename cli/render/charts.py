@@ -86,6 +86,7 @@ def reliability_chart(res: cj_pb2.GetAssessmentResultsResponse, path: Path) -> P
     xs = [h.comparisons for h in history]
     ax.plot(xs, [h.reliability for h in history], marker="o", markersize=3, color=STUDENT,
             label="honest reliability (stopping rule)")
+    _se_band(ax, history)
     ax.plot(xs, [h.ssr for h in history], linestyle="--", color="0.5",
             label="SSR (inflated by adaptive pairing)")
     target = res.assessment.progress.target_reliability
@@ -101,6 +102,16 @@ def reliability_chart(res: cj_pb2.GetAssessmentResultsResponse, path: Path) -> P
     ax.set_title(f"Reliability as comparisons accumulate (final {res.fit.reliability:.3f})",
                  fontsize=10, loc="left")
     return _save(fig, path)
+
+
+def _se_band(ax, history) -> None:  # type: ignore[no-untyped-def]
+    """± one standard error around the honest figure, where the service reported one."""
+    shown = [h for h in history if 0.0 < h.reliability_se < float("inf")]
+    if shown:
+        ax.fill_between([h.comparisons for h in shown],
+                        [h.reliability - h.reliability_se for h in shown],
+                        [min(h.reliability + h.reliability_se, 1.0) for h in shown],
+                        color=STUDENT, alpha=0.15, label="± 1 standard error")
 
 
 def position_bias_chart(

@@ -62,6 +62,7 @@ async def test_a_batch_completes_ranks_by_the_verdicts_and_publishes_each_event_
     assert all(e.se > 0 and e.ci_low < e.score < e.ci_high for e in results.essays)
     assert results.fit.comparisons == done.progress.comparisons_done
     assert results.history and results.judge_models == ["simulated/sim-judge"]
+    assert all(0 < h.reliability_se < float("inf") for h in results.history)
     await wait_until(lambda: _published(cj) >= 3, message="outbox relayed")
     events = await cj.events()
     by_subject = {}

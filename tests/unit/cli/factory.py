@@ -65,8 +65,9 @@ def run_data(batch_id: str = "b" * 32) -> RunData:
         fit=cj_pb2.FitStatistics(reliability=0.8, ssr=0.85, position_bias=0.1,
                                  position_bias_se=0.2, comparisons=3, converged=True,
                                  reliability_se=0.16),
-        history=[cj_pb2.FitSnapshot(comparisons=n, reliability=r, ssr=r + 0.05)
-                 for n, r in [(1, 0.0), (2, 0.5), (3, 0.8)]],
+        history=[cj_pb2.FitSnapshot(comparisons=n, reliability=r, ssr=r + 0.05,
+                                    reliability_se=se)
+                 for n, r, se in [(1, 0.0, float("inf")), (2, 0.5, 0.3), (3, 0.8, 0.16)]],
         judge_models=["simulated/simulated-priced"])
     comps = [comparison(0, "s1", "s2", llm_pb2.WINNER_ESSAY_A),
              comparison(1, "s3", "s1", llm_pb2.WINNER_ESSAY_A),

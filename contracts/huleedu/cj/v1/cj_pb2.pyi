@@ -977,6 +977,7 @@ class FitSnapshot(_message.Message):
     SSR_FIELD_NUMBER: _builtins.int
     POSITION_BIAS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
+    RELIABILITY_SE_FIELD_NUMBER: _builtins.int
     comparisons: _builtins.int
     """Comparisons in this fit."""
     reliability: _builtins.float
@@ -985,6 +986,8 @@ class FitSnapshot(_message.Message):
     """SSR at this point."""
     position_bias: _builtins.float
     """Position bias at this point."""
+    reliability_se: _builtins.float
+    """Standard error of `reliability` over the batch's essays. Infinite under 4 essays."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the fit was made."""
@@ -997,10 +1000,11 @@ class FitSnapshot(_message.Message):
         ssr: _builtins.float = ...,
         position_bias: _builtins.float = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
+        reliability_se: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparisons", b"comparisons", "created_at", b"created_at", "position_bias", b"position_bias", "reliability", b"reliability", "ssr", b"ssr"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparisons", b"comparisons", "created_at", b"created_at", "position_bias", b"position_bias", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
