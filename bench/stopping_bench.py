@@ -56,7 +56,8 @@ def run(args: tuple[str, int]) -> tuple[str, dict]:
         last[0] = calls
         own = [fit_scores(subset(comps, chain == h)) for h in range(CHAINS)]
         honest = split_half_reliability(own[0].scores, own[1].scores)
-        progress = Progress(n, calls, 0, 0, budget=n * K_MAX, reliability=honest)
+        fewest = int(comps.per_item().min())
+        progress = Progress(n, calls, 0, 0, n * K_MAX, honest, fewest_per_essay=fewest)
         for name, policy in POLICIES.items():
             if name not in stops and decide(progress, policy).reason == REASON_RELIABILITY:
                 r = float(np.corrcoef(fit_scores(comps).scores, theta)[0, 1])

@@ -89,6 +89,8 @@ batches = Table(
     Column("comparisons_failed", Integer, nullable=False, server_default="0"),
     Column("comparisons_in_flight", Integer, nullable=False, server_default="0"),
     Column("verdicts_at_last_fit", Integer, nullable=False, server_default="0"),
+    # the fewest judged comparisons of any text at that fit (stopping waits for the minimum)
+    Column("fewest_comparisons", Integer, nullable=False, server_default="0"),
     Column("top_ups", Integer, nullable=False, server_default="0"),
     Column("reliability", Float, nullable=False, server_default="0"),
     Column("ssr", Float, nullable=False, server_default="0"),

@@ -243,7 +243,6 @@ def fit_at_mode(
     var, cov = bt_linalg.centred_posterior(solver, n_items=n, rng=rng)
     beta_var = _beta_variances(solver, n_items=n, n_judges=comps.n_judges)
     infit, outfit = fit_statistics(comps, win_probability(x_design @ mode, lapse))
-    counts = np.bincount(comps.idx_a, minlength=n) + np.bincount(comps.idx_b, minlength=n)
     return BTFit(
         scores=mode[:n] - mode[:n].mean(),
         se=np.sqrt(var),
@@ -252,7 +251,7 @@ def fit_at_mode(
         beta_se=np.sqrt(beta_var),
         infit=infit,
         outfit=outfit,
-        n_comparisons=counts,
+        n_comparisons=comps.per_item(),
         converged=converged,
         log_likelihood=log_likelihood,
         iterations=iterations,

@@ -39,6 +39,11 @@ class Comparisons:
         _validate(a, b, yy, w, j, n_items=n_items, n_judges=n_judges)
         return cls(a, b, yy, w, j, n_items, n_judges)
 
+    def per_item(self) -> np.ndarray:
+        """How many comparisons each item is in."""
+        n = self.n_items
+        return np.bincount(self.idx_a, minlength=n) + np.bincount(self.idx_b, minlength=n)
+
     @property
     def size(self) -> int:
         return int(self.idx_a.size)

@@ -35,7 +35,7 @@ REASON_NONE = ""
 @dataclass(frozen=True)
 class StopPolicy:
     target_reliability: float = 0.90
-    min_comparisons_per_essay: float = 4.0  # the reliability estimate is too noisy before
+    min_comparisons_per_essay: float = 4.0  # every essay; the figure is too noisy before
     margin_se: float = 0.5  # the figure must clear the target by this many standard errors
     min_success_rate: float = 0.5
     min_attempts_for_failure: int = 20
@@ -50,6 +50,7 @@ class Progress:
     in_flight: int
     budget: int  # most verdicts + in-flight comparisons the batch may spend
     reliability: float | None  # honest split-half of the two chains (design.py); None = no fit
+    fewest_per_essay: int = 0  # judged comparisons of the least-compared essay at that fit
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _failing_judge(progress: Progress, policy: StopPolicy) -> Decision | None:
 def _reliable(progress: Progress, policy: StopPolicy) -> bool:
     if progress.reliability is None:
         return False
-    enough = progress.done >= policy.min_comparisons_per_essay * progress.n_essays / 2.0
+    enough = progress.fewest_per_essay >= policy.min_comparisons_per_essay
     margin = 0.0
     if policy.margin_se > 0.0:  # 0 * inf (under 4 essays) would be nan
         margin = policy.margin_se * split_half_se(progress.reliability, progress.n_essays)

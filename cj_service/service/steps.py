@@ -66,6 +66,7 @@ def progress(batch: Row) -> stopping.Progress:
         in_flight=batch.comparisons_in_flight,
         budget=batch.budget,
         reliability=batch.reliability if fitted else None,
+        fewest_per_essay=batch.fewest_comparisons,
     )
 
 
@@ -104,10 +105,21 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
     if fits and near_target(reliability, batch.target_reliability):
         fits = await live_fits.converged_fits(deps, v, out)
         reliability = statistics.honest_reliability(v, fits)
-    values = {"reliability": reliability, "verdicts_at_last_fit": batch.comparisons_done}
+    values = {
+        "reliability": reliability,
+        "verdicts_at_last_fit": batch.comparisons_done,
+        "fewest_comparisons": fewest_comparisons(v),
+    }
     if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
         values["ssr"] = await _snapshot(conn, batch, deps, v, reliability, out)
     return await batch_repo.update_batch(conn, batch.id, **values)
+
+
+def fewest_comparisons(v: statistics.Verdicts | None) -> int:
+    """Judged comparisons of the least-compared text (0 while any text has none)."""
+    if v is None or v.comps.n_items == 0:
+        return 0
+    return int(v.comps.per_item().min())
 
 
 def near_target(reliability: float, target: float) -> bool:

@@ -1,8 +1,12 @@
 """The step's pure decisions: when to refit, how much to top up, what the domain rule sees."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
+import numpy as np
+
 from cj_service.config import Config
+from cj_service.domain.comparisons import Comparisons
 from cj_service.service import steps
 
 
@@ -14,6 +18,7 @@ def batch(**overrides):
         comparisons_failed=0,
         comparisons_in_flight=0,
         verdicts_at_last_fit=0,
+        fewest_comparisons=0,
         budget=100,
         max_in_flight=20,
         reliability=0.0,
@@ -75,3 +80,17 @@ def test_converged_chain_fits_are_needed_only_within_twice_the_verdicts_of_the_t
     assert steps.near_target(0.85, 0.9) and steps.near_target(0.95, 0.9)
     assert not steps.near_target(0.8, 0.9)
     assert not steps.near_target(0.995, 0.999999)
+
+
+def test_the_rule_sees_the_least_compared_essay():
+    assert steps.progress(batch(fewest_comparisons=3)).fewest_per_essay == 3
+
+
+def test_the_least_compared_essay_counts_its_judged_comparisons():
+    comps = Comparisons.build(
+        np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([1.0, 0.0, 1.0]), n_items=4
+    )
+    v = SimpleNamespace(comps=comps)
+    assert steps.fewest_comparisons(v) == 0  # text 3 never judged
+    assert steps.fewest_comparisons(SimpleNamespace(comps=replace(comps, n_items=3))) == 2
+    assert steps.fewest_comparisons(None) == 0

@@ -7,7 +7,10 @@ POLICY = StopPolicy(target_reliability=0.9, min_comparisons_per_essay=4, window=
 
 
 def progress(**kw):
-    base = dict(n_essays=50, done=200, failed=0, in_flight=10, budget=500, reliability=0.5)
+    base = dict(
+        n_essays=50, done=200, failed=0, in_flight=10, budget=500, reliability=0.5,
+        fewest_per_essay=6,
+    )
     return Progress(**{**base, **kw})
 
 
@@ -41,8 +44,12 @@ def test_without_a_margin_the_bare_figure_decides():
     assert decide(progress(n_essays=3, done=200, reliability=0.99), POLICY).action == "continue"
 
 
-def test_reliability_is_not_trusted_before_enough_comparisons():
-    assert decide(progress(done=60, reliability=0.95), POLICY).action == stopping.CONTINUE
+def test_reliability_is_not_trusted_before_every_essay_has_enough_comparisons():
+    assert decide(progress(fewest_per_essay=3, reliability=0.99), POLICY).action == "continue"
+    # plenty on average is not enough: one essay never judged holds the batch open
+    held = decide(progress(done=400, fewest_per_essay=0, reliability=0.99), POLICY)
+    assert held.action == stopping.CONTINUE
+    assert decide(progress(fewest_per_essay=4, reliability=0.99), POLICY).action == "finalize"
 
 
 def test_a_spent_budget_waits_for_in_flight_results_then_finalizes():
