@@ -64,7 +64,7 @@ def report(per_seed: list[dict], grid: tuple[int, ...]) -> None:
     _q1_noise(per_seed, grid)
     _by_k(per_seed, grid)
     q2 = _reliability_table(per_seed)
-    q3 = _grades_table(per_seed)
+    q3 = _grades_table(per_seed, grid)
     q4 = _bias_table(per_seed, curves, grid)
     q5 = _soft_table(per_seed)
     figures = {
@@ -83,7 +83,7 @@ def _by_k(per_seed: list[dict], grid: tuple[int, ...]) -> None:
     service reports and stops on; SSR = the usual figure) and grades at every k."""
     print("\nReliability by k, mean over seeds")
     rows = [
-        (f"{run} {label}", _mean(per_seed, f"relk_{run}")[:, j])
+        (f"{run} {label}", _rel_at(per_seed, run, grid)[:, j])
         for run in cases.RELIABILITY_RUNS
         for j, label in enumerate(("true", "honest", "SSR"))
     ]
@@ -95,6 +95,11 @@ def _by_k(per_seed: list[dict], grid: tuple[int, ...]) -> None:
         for j, label in enumerate(("exact", "within1"))
     ]
     _rows(rows, grid)
+
+
+def _rel_at(per_seed: list[dict], run: str, ks: tuple[int, ...]) -> np.ndarray:
+    """Mean over seeds of one run's (true, honest, SSR) at each k: shape (k, 3)."""
+    return np.mean([[s[f"rel_{run}"][k] for k in ks] for s in per_seed], axis=0)
 
 
 def _rows(rows: list[tuple[str, np.ndarray]], grid: tuple[int, ...]) -> None:
@@ -128,35 +133,34 @@ def _reliability_table(per_seed: list[dict]) -> dict[str, float]:
     worst = 0.0
     for run in ("ours_s1.5", "ours_s3", "random_s1.5", "coin"):
         for k in (10, 20):
-            true = np.array([s[f"rel_{run}_{k}"][0] for s in per_seed])
-            honest = np.array([s[f"rel_{run}_{k}"][1] for s in per_seed])
-            naive = np.mean([s[f"rel_{run}_{k}"][2] for s in per_seed])
+            true, honest, naive = np.array([s[f"rel_{run}"][k] for s in per_seed]).T
             err = abs(honest.mean() - true.mean())
             rmse = float(np.sqrt(np.mean((honest - true) ** 2)))
             if run.startswith("ours"):
                 worst = max(worst, err)
             print(
-                f"{run:<14}{k:>4}{true.mean():8.3f}{honest.mean():8.3f}{naive:8.3f}"
+                f"{run:<14}{k:>4}{true.mean():8.3f}{honest.mean():8.3f}{naive.mean():8.3f}"
                 f"{err:8.3f}{rmse:8.3f}"
             )
-    coin = max(np.mean([s[f"rel_coin_{k}"][1] for s in per_seed]) for k in (10, 20))
+    coin = max(np.mean([s["rel_coin"][k][1] for s in per_seed]) for k in (10, 20))
     return {"q2_max_abs_err": worst, "q2_cointoss": float(coin)}
 
 
-def _grades_table(per_seed: list[dict]) -> dict[str, float]:
+def _grades_table(per_seed: list[dict], grid: tuple[int, ...]) -> dict[str, float]:
     print("\nGrades (sigma=3, k=10, 6 bands, 10 anchors; non-anchor essays)")
+    at10 = grid.index(10)
+    ours = np.array([s["gradesk_ours"][at10] for s in per_seed])
     rows = {
-        "ours + anchors": "grades_ours",
-        "ours + anchors, P(A)": "grades_ours_soft",
-        "random + anchors": "grades_random",
-        "random + oracle map": "grades_oracle",
+        "ours + anchors": ours,
+        "ours + anchors, P(A)": np.array([s["grades_ours_soft"] for s in per_seed]),
+        "random + anchors": np.array([s["gradesk_random"][at10] for s in per_seed]),
+        "random + oracle map": np.array([s["grades_oracle"] for s in per_seed]),
     }
-    for label, key in rows.items():
-        exact, within = _mean(per_seed, key)
+    for label, per in rows.items():
+        exact, within = per.mean(axis=0)
         print(f"{label:<22} exact={exact:.3f} within1={within:.3f}")
-    exact, within = _mean(per_seed, "grades_ours")
-    per = np.array([s["grades_ours"] for s in per_seed])
-    print(f"ours + anchors: se of exact {_se(per[:, 0]):.3f}, of within1 {_se(per[:, 1]):.3f}")
+    exact, within = ours.mean(axis=0)
+    print(f"ours + anchors: se of exact {_se(ours[:, 0]):.3f}, of within1 {_se(ours[:, 1]):.3f}")
     return {"q3_exact": float(exact), "q3_within1": float(within)}
 
 

@@ -28,6 +28,7 @@ SPEARMAN_RUNS = (
     "both_orders_s1.5",
 )
 RELIABILITY_RUNS = ("ours_s1.5", "random_s1.5", "ours_s3", "random_s3")
+COIN_GRID = (10, 20)  # the coin-toss judge is read at Q2's two points only
 SIX_BANDS = GradeScale("bench_six_bands", "six equal bands", tuple("123456"), (1 / 6,) * 6)
 ANCHORS_PER_BAND = (1, 2, 2, 2, 2, 1)
 
@@ -55,13 +56,10 @@ def _run_seed(seed: int, grid: tuple[int, ...]) -> dict:
     runs = {name: simulate(spec, seed) for name, spec in specs.items()}
     for name, run in runs.items():
         out[f"spearman_{name}"] = _curve(run.snapshots, grid)
-    for name in ("ours_s1.5", "ours_s3", "random_s1.5"):
-        _reliabilities(out, name, runs[name].snapshots)
     for name in RELIABILITY_RUNS:
-        out[f"relk_{name}"] = _reliability_curve(runs[name].snapshots, grid)
-    _reliabilities(
-        out, "coin", simulate(RunSpec(coin_toss=True, checkpoints=(10, 20)), seed).snapshots
-    )
+        out[f"rel_{name}"] = _reliability_by_k(runs[name].snapshots, grid)
+    coin = simulate(RunSpec(coin_toss=True, checkpoints=COIN_GRID), seed)
+    out["rel_coin"] = _reliability_by_k(coin.snapshots, COIN_GRID)
     for name in ("ours_s1.5", "ours_s3"):  # two estimates per seed: a tighter bias figure
         k12 = fit_bias_firth(runs[name].snapshots[N * 12 // 2].comps)
         out[f"beta_{name}"] = (float(k12.beta[0]), float(k12.beta_se[0]))
@@ -75,15 +73,11 @@ def _curve(snapshots: dict[int, Snapshot], grid: tuple[int, ...]) -> np.ndarray:
     return np.array(values + [np.nan] * (len(grid) - len(values)))
 
 
-def _reliabilities(out: dict, name: str, snapshots: dict[int, Snapshot]) -> None:
-    for k in (10, 20):
-        s = snapshots[N * k // 2]
-        out[f"rel_{name}_{k}"] = _rel(s)
-
-
-def _reliability_curve(snapshots: dict[int, Snapshot], grid: tuple[int, ...]) -> np.ndarray:
+def _reliability_by_k(
+    snapshots: dict[int, Snapshot], grid: tuple[int, ...]
+) -> dict[int, tuple[float, float, float]]:
     """(true, honest, SSR) at each k of the grid."""
-    return np.array([_rel(snapshots[N * k // 2]) for k in grid])
+    return {k: _rel(snapshots[N * k // 2]) for k in grid}
 
 
 def _rel(s: Snapshot) -> tuple[float, float, float]:
@@ -140,13 +134,10 @@ def _grades(seed: int, random_run, ours_run, grid: tuple[int, ...]) -> dict:
     order = np.argsort(random_run.snapshots[N * 10 // 2].fit.scores)
     oracle = np.empty(N, int)
     oracle[order] = np.sort(bands)
-    at10 = grid.index(10)
     return {
         "gradesk_ours": curves["ours"],
         "gradesk_random": curves["random"],
-        "grades_ours": tuple(curves["ours"][at10]),
         "grades_ours_soft": _agreement(_project(soft.fit, anchors, bands), bands, mask),
-        "grades_random": tuple(curves["random"][at10]),
         "grades_oracle": _agreement(oracle, bands, mask),
     }
 
