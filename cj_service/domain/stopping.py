@@ -50,7 +50,7 @@ class Progress:
     in_flight: int
     budget: int  # most verdicts + in-flight comparisons the batch may spend
     reliability: float | None  # honest split-half of the two chains (design.py); None = no fit
-    fewest_per_essay: int = 0  # judged comparisons of the least-compared essay at that fit
+    fewest_per_essay: int  # judged comparisons of the least-compared essay at that fit
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def decide(progress: Progress, policy: StopPolicy = StopPolicy()) -> Decision:
     failing = _failing_judge(progress, policy)
     if failing is not None:
         return failing
-    if _reliable(progress, policy):
-        se = split_half_se(progress.reliability or 0.0, progress.n_essays)
+    se = split_half_se(progress.reliability or 0.0, progress.n_essays)
+    if _reliable(progress, policy, se):
         detail = (
             f"reliability {progress.reliability:.3f} (se {se:.3f}) - {policy.margin_se:g} se"
             f" >= {policy.target_reliability:.3f}"
@@ -94,11 +94,9 @@ def _failing_judge(progress: Progress, policy: StopPolicy) -> Decision | None:
     return Decision(FAIL, REASON_JUDGE_FAILING, detail=detail)
 
 
-def _reliable(progress: Progress, policy: StopPolicy) -> bool:
+def _reliable(progress: Progress, policy: StopPolicy, se: float) -> bool:
     if progress.reliability is None:
         return False
     enough = progress.fewest_per_essay >= policy.min_comparisons_per_essay
-    margin = 0.0
-    if policy.margin_se > 0.0:  # 0 * inf (under 4 essays) would be nan
-        margin = policy.margin_se * split_half_se(progress.reliability, progress.n_essays)
+    margin = policy.margin_se * se if policy.margin_se else 0.0  # 0 * inf (< 4 essays) is nan
     return enough and progress.reliability - margin >= policy.target_reliability

@@ -27,8 +27,6 @@ from cj_service.service.batch_cache import Entry
 from cj_service.service.deps import Deps
 from cj_service.service.model import StepOutcome
 
-n_items = views.n_texts
-
 
 def _memo(deps: Deps, out: StepOutcome, batch_id: str) -> Entry | None:
     return out.memo if out.memo is not None else deps.cache.get(batch_id)
@@ -43,7 +41,7 @@ def extend(deps: Deps, out: StepOutcome, batch: Row, done_before: int, fresh: Se
     known = entry.done == done_before and all(r.chain is not None for r in fresh)
     verdicts = entry.verdicts
     if known and fresh:
-        verdicts = statistics.merge(verdicts, statistics.verdicts(n_items(batch), fresh))
+        verdicts = statistics.merge(verdicts, statistics.verdicts(views.n_texts(batch), fresh))
     done = done_before + len(fresh) if known else -1  # -1: fits only, verdicts unknown
     out.memo = dataclasses.replace(entry, done=done, verdicts=verdicts if known else None)
 
@@ -57,7 +55,7 @@ async def verdicts(
         out.memo = memo
         return memo.verdicts
     rows = await comparison_repo.judged(conn, batch.id)
-    v = statistics.verdicts(n_items(batch), rows) if rows else None
+    v = statistics.verdicts(views.n_texts(batch), rows) if rows else None
     fits, fits_done = (memo.fits, memo.fits_done) if memo is not None else (None, 0)
     out.memo = Entry(batch.comparisons_done, v, fits, fits_done)
     return v

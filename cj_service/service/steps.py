@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.domain import stopping
-from cj_service.service import finish, live_fits, planning, statistics
+from cj_service.service import finish, live_fits, planning, statistics, views
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
 
@@ -25,9 +25,6 @@ LIVE = (State.SUBMITTED.value, State.RUNNING.value)
 # chain fits once its odds R/(1-R) reach this share of the target's. The odds grow about in
 # proportion to the verdicts (Spearman-Brown), so "near" means "within twice the verdicts".
 NEAR_TARGET_ODDS = 0.5
-
-
-n_items = live_fits.n_items
 
 
 async def advance(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome) -> Row:
@@ -60,7 +57,7 @@ _REASONS = {
 def progress(batch: Row) -> stopping.Progress:
     fitted = batch.verdicts_at_last_fit > 0
     return stopping.Progress(
-        n_essays=n_items(batch),
+        n_essays=views.n_texts(batch),
         done=batch.comparisons_done,
         failed=batch.comparisons_failed,
         in_flight=batch.comparisons_in_flight,
@@ -85,7 +82,7 @@ def refit_due(batch: Row, *, fraction: float) -> bool:
     and not before a first round's worth of verdicts (one per two essays) exists."""
     done = batch.comparisons_done
     new = done - batch.verdicts_at_last_fit
-    first_round = max(1, n_items(batch) // 2)
+    first_round = max(1, views.n_texts(batch) // 2)
     return done >= first_round and new >= max(1, math.ceil(fraction * batch.verdicts_at_last_fit))
 
 
@@ -185,7 +182,7 @@ async def top_up(
     if count == 0:
         return batch
     hist = planning.history(
-        n_items(batch),
+        views.n_texts(batch),
         await comparison_repo.open_rows(conn, batch.id),
         max_pair_attempts=p.max_pair_attempts,
     )
