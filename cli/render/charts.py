@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from cli.render.alignment import a_win_counts, wilson  # noqa: E402
-from cli.render.table import INFIT_HIGH  # noqa: E402
+from cli.render.table import INFIT_HIGH, has_se  # noqa: E402
 from contracts.huleedu.cj.v1 import cj_pb2  # noqa: E402
 from contracts.huleedu.llm.v1 import llm_pb2  # noqa: E402
 
@@ -106,7 +106,7 @@ def reliability_chart(res: cj_pb2.GetAssessmentResultsResponse, path: Path) -> P
 
 def _se_band(ax, history) -> None:  # type: ignore[no-untyped-def]
     """± one standard error around the honest figure, where the service reported one."""
-    shown = [h for h in history if 0.0 < h.reliability_se < float("inf")]
+    shown = [h for h in history if has_se(h.reliability_se)]
     if shown:
         ax.fill_between([h.comparisons for h in shown],
                         [h.reliability - h.reliability_se for h in shown],

@@ -37,10 +37,14 @@ def results_table(results: cj_pb2.GetAssessmentResultsResponse, *, title: str = 
     return table
 
 
+def has_se(se: float) -> bool:
+    """A standard error to show: older servers send 0, batches under 4 essays infinity."""
+    return 0.0 < se < float("inf")
+
+
 def plus_minus(se: float) -> str:
-    """' ± 0.014' for a finite standard error; nothing when there is none (older servers send
-    0, batches under 4 essays infinity)."""
-    return f" ± {se:.3f}" if 0.0 < se < float("inf") else ""
+    """' ± 0.014' when there is a standard error to show, else nothing."""
+    return f" ± {se:.3f}" if has_se(se) else ""
 
 
 def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
