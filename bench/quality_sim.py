@@ -124,8 +124,10 @@ def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook, obs
     """The service's two-chain design (design.py): each chain adapts on its own verdicts."""
     n = spec.n
     for h in range(cj_design.CHAINS):
-        perm = rng.permutation(n)
-        a, b = perm[0::2][: n // 2], perm[1::2][: n // 2]
+        # the service's opening, one chain at a time so that each matching's verdicts are
+        # drawn right after it (the random stream of earlier runs, so their seeds reproduce)
+        covered = np.arange(cj_design.CHAINS)[:, None] != h
+        a, b, _ = cj_design.opening(np.broadcast_to(covered, (cj_design.CHAINS, n)), m=n, rng=rng)
         log.add(a, b, _verdicts(spec, judge, a, b, rng), chain=h)
     calls, fits = cj_design.CHAINS * (n // 2), None
     while True:

@@ -150,6 +150,36 @@ def refit_chains(
     return tuple(fits)
 
 
+def opening(
+    covered: np.ndarray, *, m: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The design's first pairs: one random perfect matching of the essays per chain, so
+    that each chain's fit links every essay before the chain adapts on it.
+
+    covered: (CHAINS, n) bool, essay already shown in the chain (judged or in flight). Up
+    to m pairs, shared between the chains, among each chain's uncovered essays; None once
+    every chain covers all but at most one essay (n odd), when `plan` takes over."""
+    gaps = [np.flatnonzero(~row) for row in covered[:CHAINS]]
+    if all(g.size < 2 for g in gaps):
+        return None
+    perms = [rng.permutation(g)[: g.size // 2 * 2] for g in gaps]
+    take = _shares([p.size // 2 for p in perms], m)
+    a = np.concatenate([p[0::2][:t] for p, t in zip(perms, take, strict=True)])
+    b = np.concatenate([p[1::2][:t] for p, t in zip(perms, take, strict=True)])
+    return a, b, np.repeat(np.arange(len(take)), take)
+
+
+def _shares(sizes: list[int], m: int) -> list[int]:
+    """m slots dealt round-robin to parts of the given sizes."""
+    take = [0] * len(sizes)
+    while m > 0 and any(t < s for t, s in zip(take, sizes, strict=True)):
+        for h, s in enumerate(sizes):
+            if m > 0 and take[h] < s:
+                take[h] += 1
+                m -= 1
+    return take
+
+
 def plan(
     comps: Comparisons,
     chain: np.ndarray,

@@ -14,8 +14,6 @@ import numpy as np
 from cj_service.domain import bt, design, pairing
 from cj_service.service.model import IN_FLIGHT, PlannedPair, Status
 
-FIRST_WAVE_SD = 1.5  # prior spread of scores before any verdict
-
 
 @dataclass(frozen=True)
 class History:
@@ -56,22 +54,6 @@ def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
     return History(n_items, tuple(shown), tuple(retry))
 
 
-def with_judged(hist: History, judged: Judged | None) -> History:
-    """A history read from the open (not judged) rows, plus the judged pairs (never retried)
-    when the first wave needs them; after it the design reads them from `judged` itself."""
-    if judged is None or design.has_every_chain(judged.chain):
-        return hist
-    comps = judged.comps
-    shown = zip(
-        comps.idx_a.tolist(),
-        comps.idx_b.tolist(),
-        [False] * comps.size,
-        judged.chain.tolist(),
-        strict=True,
-    )
-    return History(hist.n_items, (*shown, *hist.shown), hist.retry)
-
-
 def _retryable(row, max_pair_attempts: int) -> bool:
     return (
         row.status == Status.FAILED
@@ -108,8 +90,11 @@ def select_pairs(
     """The design's most informative new pairs per chain, oriented to balance A/B positions."""
     if count <= 0 or hist.n_items < 2:
         return []
+    opening = design.opening(_covered(hist, judged, retries), m=count, rng=rng)
+    if opening is not None:
+        return _planned(*opening)
     if judged is None or not design.has_every_chain(judged.chain):
-        return _first_wave(hist, count=count, rng=rng, retries=retries)
+        return []  # the opening is all in flight: each chain adapts from its first verdicts
     pending, pending_chain = _pending(hist, retries)
     fits = judged.fits or design.refit_chains(judged.comps, judged.chain)
     a, b, c = design.plan(
@@ -121,28 +106,27 @@ def select_pairs(
         pending=pending,
         pending_chain=pending_chain,
     )
+    return _planned(a, b, c)
+
+
+def _planned(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> list[PlannedPair]:
     return [PlannedPair(int(i), int(j), 1, int(h)) for i, j, h in zip(a, b, c, strict=True)]
 
 
-def _first_wave(hist: History, *, count: int, rng, retries) -> list[PlannedPair]:
-    """Before both chains have a verdict every pair is equally informative; a little noise
-    makes the opening a random design instead of the index order. Chains alternate."""
-    n = hist.n_items
-    scores = rng.normal(0.0, 1e-3, n)
-    a, b = pairing.select_pairs(
-        scores, np.full(n, FIRST_WAVE_SD**2), history=pair_history(hist, retries), m=count, rng=rng
-    )
-    start = _emptier_chain(hist, retries)
-    return [
-        PlannedPair(int(i), int(j), 1, (start + k) % design.CHAINS)
-        for k, (i, j) in enumerate(zip(a, b, strict=True))
-    ]
-
-
-def _emptier_chain(hist: History, retries: Sequence[PlannedPair]) -> int:
-    chains = [s[3] for s in hist.shown] + [p.chain for p in retries]
-    counts = np.bincount(np.asarray(chains, dtype=np.int64), minlength=design.CHAINS)
-    return int(np.argmin(counts[: design.CHAINS]))
+def _covered(hist: History, judged: Judged | None, retries: Sequence[PlannedPair]) -> np.ndarray:
+    """(chain, essay): the essay has been shown in the chain, judged or in flight."""
+    rows = [(s[0], s[1], s[3]) for s in hist.shown] + [(p.idx_a, p.idx_b, p.chain) for p in retries]
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    a, b, c = arr[:, 0], arr[:, 1], arr[:, 2]
+    if judged is not None:
+        a = np.r_[a, judged.comps.idx_a]
+        b = np.r_[b, judged.comps.idx_b]
+        c = np.r_[c, judged.chain]
+    covered = np.zeros((design.CHAINS, hist.n_items), dtype=bool)
+    keep = c < design.CHAINS
+    covered[c[keep], a[keep]] = True
+    covered[c[keep], b[keep]] = True
+    return covered
 
 
 def _pending(
@@ -154,12 +138,3 @@ def _pending(
     arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
     busy = np.ones(arr.shape[0], dtype=bool)
     return pairing.PairHistory(arr[:, 0], arr[:, 1], busy), arr[:, 2]
-
-
-def pair_history(hist: History, retries: Sequence[PlannedPair] = ()) -> pairing.PairHistory:
-    """Judged and in-flight pairs as shown; retries being planned count as in flight."""
-    shown = [s[:3] for s in hist.shown] + [(p.idx_a, p.idx_b, True) for p in retries]
-    if not shown:
-        return pairing.PairHistory.empty()
-    arr = np.array(shown, dtype=np.int64)
-    return pairing.PairHistory(arr[:, 0], arr[:, 1], arr[:, 2].astype(bool))

@@ -188,9 +188,7 @@ async def top_up(
     )
     judged = await _judged(conn, batch, deps, out)
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
-    pairs, requeued = await deps.off_loop(
-        planning.plan, planning.with_judged(hist, judged), count=count, rng=rng, judged=judged
-    )
+    pairs, requeued = await deps.off_loop(planning.plan, hist, count=count, rng=rng, judged=judged)
     if not pairs:
         return batch
     await comparison_repo.insert_planned(conn, batch.id, pairs)

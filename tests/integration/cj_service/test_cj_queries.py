@@ -91,7 +91,7 @@ async def test_results_of_an_unknown_batch_are_not_found(cj):
 
 
 async def test_comparisons_are_paged_in_creation_order_with_essay_ids(cj):
-    a = (await cj.submit(5, stopping=cj_pb2.StoppingOptions(budget=10, max_in_flight=6))).assessment
+    a = (await cj.submit(6, stopping=cj_pb2.StoppingOptions(budget=10, max_in_flight=6))).assessment
     await cj.wait_requests(a.assessment_id, 6)
     seen, token = [], ""
     while True:

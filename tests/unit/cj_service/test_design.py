@@ -67,3 +67,25 @@ def test_the_honest_reliability_follows_a_real_signal():
         true = np.corrcoef(summary.fit.scores, theta)[0, 1] ** 2
         gaps.append(summary.honest_reliability - true)
     assert abs(np.mean(gaps)) < 0.07
+
+
+def test_the_opening_is_one_random_perfect_matching_per_chain():
+    none = np.zeros((design.CHAINS, 9), bool)
+    a, b, c = design.opening(none, m=100, rng=np.random.default_rng(3))
+    assert np.bincount(c).tolist() == [4, 4]
+    for h in range(design.CHAINS):
+        seen = np.r_[a[c == h], b[c == h]]
+        assert np.unique(seen).size == 8  # every essay once but one (n odd)
+
+
+def test_the_opening_shares_the_slots_and_resumes_where_it_stopped():
+    rng = np.random.default_rng(5)
+    covered = np.zeros((design.CHAINS, 10), bool)
+    a, b, c = design.opening(covered, m=5, rng=rng)
+    assert np.bincount(c).tolist() == [3, 2]
+    covered[c, a] = covered[c, b] = True
+    a2, b2, c2 = design.opening(covered, m=100, rng=rng)
+    assert np.bincount(c2).tolist() == [2, 3]
+    assert not covered[c2, a2].any() and not covered[c2, b2].any()
+    covered[c2, a2] = covered[c2, b2] = True
+    assert covered.all() and design.opening(covered, m=5, rng=rng) is None

@@ -57,13 +57,14 @@ def test_a_retry_of_a_pair_already_in_flight_waits():
     assert requeued == []
 
 
-def test_the_first_wave_differs_between_seeds_and_avoids_repeats():
+def test_the_first_wave_differs_between_seeds_and_matches_each_essay_once_per_chain():
     hist = planning.history(10, [], max_pair_attempts=3)
-    waves = [planning.plan(hist, count=5, rng=np.random.default_rng(s))[0] for s in (1, 2)]
+    waves = [planning.plan(hist, count=10, rng=np.random.default_rng(s))[0] for s in (1, 2)]
     assert waves[0] != waves[1]
     for wave in waves:
-        keys = {(min(p.idx_a, p.idx_b), max(p.idx_a, p.idx_b)) for p in wave}
-        assert len(keys) == len(wave) == 5
+        for h in (0, 1):
+            seen = [i for p in wave if p.chain == h for i in (p.idx_a, p.idx_b)]
+            assert sorted(seen) == list(range(10))
 
 
 def test_nothing_is_planned_for_zero_slots_or_one_essay():
@@ -111,3 +112,36 @@ def test_once_both_chains_have_verdicts_each_plans_new_pairs_away_from_those_in_
     assert sorted(p.chain for p in out) == [0, 0, 1, 1]
     keys = {(min(p.idx_a, p.idx_b), max(p.idx_a, p.idx_b)) for p in out}
     assert not keys & {(0, 4), (1, 5)}
+
+
+def judged_rows(pairs):
+    return [
+        SimpleNamespace(
+            idx_a=a, idx_b=b, winner=1, probability_a=None, provider="p", model="m", chain=h
+        )
+        for a, b, h in pairs
+    ]
+
+
+def test_the_opening_matching_is_completed_before_a_chain_adapts():
+    done = [(0, 1, 0), (2, 3, 1)]  # each chain has a verdict but has seen two essays of eight
+    v = statistics.verdicts(8, judged_rows(done))
+    shown = [row(str(k), a, b, "JUDGED", chain=h) for k, (a, b, h) in enumerate(done)]
+    hist = planning.history(8, shown, max_pair_attempts=3)
+    judged = planning.Judged(v.comps, v.chain)
+    out, _ = planning.plan(hist, count=20, rng=np.random.default_rng(0), judged=judged)
+    assert len(out) == 6
+    for h, seen_before in ((0, {0, 1}), (1, {2, 3})):
+        seen = [i for p in out if p.chain == h for i in (p.idx_a, p.idx_b)]
+        assert sorted(seen) == sorted(set(range(8)) - seen_before)
+
+
+def test_nothing_more_is_planned_while_the_whole_opening_is_in_flight():
+    hist = planning.history(4, [], max_pair_attempts=3)
+    opening, _ = planning.plan(hist, count=10, rng=np.random.default_rng(0))
+    assert len(opening) == 4
+    flying = [
+        row(str(k), p.idx_a, p.idx_b, "SUBMITTED", chain=p.chain) for k, p in enumerate(opening)
+    ]
+    hist = planning.history(4, flying, max_pair_attempts=3)
+    assert planning.plan(hist, count=10, rng=np.random.default_rng(1)) == ([], [])
