@@ -213,7 +213,7 @@ def _values(deps: Deps, cmd: SubmitCommand, ctx: Context, essays, batch_id: str)
         budget=budget,
         target_reliability=s.target_reliability or d.target_reliability,
         min_comparisons_per_essay=s.min_comparisons_per_essay or d.min_comparisons_per_essay,
-        max_in_flight=max(1, min(s.max_in_flight or d.max_in_flight, budget)),
+        max_in_flight=max(1, min(s.max_in_flight or default_window(d.max_in_flight, n), budget)),
         min_judge_success_rate=s.min_judge_success_rate or d.min_judge_success_rate,
         stall_timeout_s=s.stall_timeout_s or d.stall_timeout_s,
         instructions_text=ctx.instructions,
@@ -225,3 +225,11 @@ def _values(deps: Deps, cmd: SubmitCommand, ctx: Context, essays, batch_id: str)
         correlation_id=cmd.correlation_id,
         metadata=dict(cmd.metadata),
     )
+
+
+def default_window(configured: int, n_texts: int) -> int:
+    """The default in-flight window, at most one pair per two texts: each round of pairs is
+    then chosen from the verdicts before it. A window of several pairs per text plans most
+    of a small batch at once from a few verdicts (34 texts, window 100, k = 9: Spearman
+    0.83 against 0.85 at a window of 17, and the split half reads high; docs section 4)."""
+    return min(configured, max(1, n_texts // 2))

@@ -37,6 +37,13 @@ async def test_a_submission_is_stored_running_and_its_first_wave_reaches_llm_pro
     assert current.progress.comparisons_in_flight == 4
 
 
+async def test_by_default_a_small_batch_keeps_one_pair_per_two_texts_in_flight(cj):
+    a = (await cj.submit(8, stopping=cj_pb2.StoppingOptions(budget=40))).assessment
+    requests = await cj.wait_requests(a.assessment_id, 4)
+    assert len(requests) == 4  # a window of 4: the opening's other 4 pairs wait for verdicts
+    assert (await cj.get(a.assessment_id)).progress.comparisons_in_flight == 4
+
+
 async def test_the_prompt_shows_texts_and_context_but_never_essay_ids_or_names(cj_content):
     cj = cj_content
     prompt_id = await cj.put_text("Write about a journey that changed you.")

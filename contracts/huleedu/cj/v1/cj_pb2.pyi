@@ -226,7 +226,9 @@ class StoppingOptions(_message.Message):
     min_comparisons_per_essay: _builtins.int
     """Do not stop on reliability before every essay has this many comparisons."""
     max_in_flight: _builtins.int
-    """Comparisons kept in flight at once; 0 means the service default."""
+    """Comparisons kept in flight at once; 0 means the service default (CJ_MAX_IN_FLIGHT, and
+    at most one per two texts, so that each round of pairs is planned from verdicts).
+    """
     min_judge_success_rate: _builtins.float
     """Fail the batch when the judge's success rate falls below this (0 means default)."""
     @_builtins.property
