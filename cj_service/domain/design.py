@@ -191,8 +191,10 @@ def plan(
     pending_chain: np.ndarray | None = None,
     item_weight: np.ndarray | None = None,
     config: SelectionConfig = DEFAULT_SELECTION,
+    blocked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Up to m new pairs split between the chains: (idx_a, idx_b, chain of each pair)."""
+    """Up to m new pairs split between the chains: (idx_a, idx_b, chain of each pair); none
+    with an essay marked in `blocked`."""
     out_a, out_b, out_c = [], [], []
     shares = [m // CHAINS + (1 if h < m % CHAINS else 0) for h in range(CHAINS)]
     for h, share in enumerate(shares):
@@ -209,6 +211,7 @@ def plan(
             item_weight=item_weight,
             constant_info=_constant_info(subset(comps, chain == h), fits[h]),
             config=config,
+            blocked=blocked,
         )
         out_a.append(a)
         out_b.append(b)
@@ -230,7 +233,7 @@ def _chain_history(comps, mask, pending, pending_chain, h) -> PairHistory:
         own = pending_chain == h if pending_chain is not None else np.ones(pending.idx_a.size, bool)
         a = np.concatenate([a, pending.idx_a[own]])
         b = np.concatenate([b, pending.idx_b[own]])
-        busy = np.concatenate([busy, np.ones(int(own.sum()), dtype=bool)])
+        busy = np.concatenate([busy, pending.pending[own]])
     return PairHistory(a, b, busy)
 
 

@@ -64,8 +64,10 @@ def select_pairs(
     info_scale: float = 1.0,
     constant_info: float | None = None,
     config: SelectionConfig = SelectionConfig(),
+    blocked: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Choose up to m new (idx_a, idx_b) pairs; idx_a is the essay to show as "Essay A".
+    No pair includes an essay marked in `blocked` (bool, one per essay).
 
     info_scale: information of one verdict relative to a coin flip's (1/phi for a judge
     whose soft verdicts have dispersion phi, see soft.py); constant_info: information of one
@@ -80,6 +82,8 @@ def select_pairs(
     gain = pair_gain(
         a, b, scores, variances, cov, weights, info_scale=info_scale, constant_info=constant_info
     )
+    if blocked is not None:
+        gain[blocked[a] | blocked[b]] = np.nan  # _greedy takes finite gains only
     repeats = _repeat_counts(a, b, history, n=n)
     cap = max(config.max_per_item, -(-2 * m // n))
     busy = np.bincount(history.idx_a[history.pending], minlength=n) + np.bincount(

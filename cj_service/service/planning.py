@@ -22,6 +22,10 @@ class History:
     n_items: int
     shown: tuple[tuple[int, int, bool, int], ...]  # judged or in flight: (A, B, flying, chain)
     retry: tuple[tuple[str, PlannedPair], ...]  # (failed comparison id, its retry)
+    # ended without a verdict and not retried: (A, B, chain); the opening counts them as
+    # shown, or an essay whose every call fails would keep it open forever
+    spent: tuple[tuple[int, int, int], ...] = ()
+    max_pair_attempts: int = 3
 
     @property
     def in_flight(self) -> frozenset[tuple[int, int]]:
@@ -43,7 +47,7 @@ def _key(a: int, b: int) -> tuple[int, int]:
 
 def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
     """rows: (id, idx_a, idx_b, status, pair_attempt, requeued, error_retryable, chain)."""
-    shown, retry = [], []
+    shown, retry, spent = [], [], []
     for i, r in enumerate(rows):
         chain = design.chain_of(r, i)
         if r.status in IN_FLIGHT or r.status == Status.JUDGED:
@@ -51,7 +55,25 @@ def history(n_items: int, rows: Sequence, *, max_pair_attempts: int) -> History:
         elif _retryable(r, max_pair_attempts):
             # swap sides on the retry so a position-sensitive failure is not simply repeated
             retry.append((r.id, PlannedPair(r.idx_b, r.idx_a, r.pair_attempt + 1, chain)))
-    return History(n_items, tuple(shown), tuple(retry))
+        else:
+            spent.append((r.idx_a, r.idx_b, chain))
+    return History(n_items, tuple(shown), tuple(retry), tuple(spent), max_pair_attempts)
+
+
+def unjudgeable(hist: History, per_item: np.ndarray) -> np.ndarray:
+    """Texts the judge cannot compare (e.g. too long for the model): never judged, and pairs
+    with as many different partners as a pair has attempts ended without a verdict or a
+    retry. Partners count, not pairs: the partner of such a text fails with it too. No more
+    pairs are planned with them, and stopping does not wait for them (steps.py)."""
+    pairs = np.array([s[:2] for s in hist.spent], dtype=np.int64).reshape(-1, 2)
+    both_ways = np.unique(np.r_[pairs, pairs[:, ::-1]], axis=0)
+    partners = np.bincount(both_ways[:, 0], minlength=hist.n_items)
+    return (per_item == 0) & (partners >= hist.max_pair_attempts)
+
+
+def per_item(judged: Judged | None, n_items: int) -> np.ndarray:
+    """Judged comparisons per text."""
+    return np.zeros(n_items, np.int64) if judged is None else judged.comps.per_item()
 
 
 def _retryable(row, max_pair_attempts: int) -> bool:
@@ -90,7 +112,8 @@ def select_pairs(
     """The design's most informative new pairs per chain, oriented to balance A/B positions."""
     if count <= 0 or hist.n_items < 2:
         return []
-    opening = design.opening(_covered(hist, judged, retries), m=count, rng=rng)
+    blocked = unjudgeable(hist, per_item(judged, hist.n_items))
+    opening = design.opening(_covered(hist, judged) | blocked, m=count, rng=rng)
     if opening is not None:
         return _planned(*opening)
     if judged is None or not design.has_every_chain(judged.chain):
@@ -105,6 +128,7 @@ def select_pairs(
         rng=rng,
         pending=pending,
         pending_chain=pending_chain,
+        blocked=blocked,
     )
     return _planned(a, b, c)
 
@@ -113,9 +137,11 @@ def _planned(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> list[PlannedPair]:
     return [PlannedPair(int(i), int(j), 1, int(h)) for i, j, h in zip(a, b, c, strict=True)]
 
 
-def _covered(hist: History, judged: Judged | None, retries: Sequence[PlannedPair]) -> np.ndarray:
-    """(chain, essay): the essay has been shown in the chain, judged or in flight."""
-    rows = [(s[0], s[1], s[3]) for s in hist.shown] + [(p.idx_a, p.idx_b, p.chain) for p in retries]
+def _covered(hist: History, judged: Judged | None) -> np.ndarray:
+    """(chain, essay): the essay has had a pair in the chain (judged, in flight, to be
+    retried or spent)."""
+    rows = [(s[0], s[1], s[3]) for s in hist.shown] + list(hist.spent)
+    rows += [(p.idx_a, p.idx_b, p.chain) for _, p in hist.retry]
     arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
     a, b, c = arr[:, 0], arr[:, 1], arr[:, 2]
     if judged is not None:
@@ -132,9 +158,10 @@ def _covered(hist: History, judged: Judged | None, retries: Sequence[PlannedPair
 def _pending(
     hist: History, retries: Sequence[PlannedPair]
 ) -> tuple[pairing.PairHistory, np.ndarray]:
-    """In-flight pairs and the retries being planned, with their chains."""
-    rows = [(s[0], s[1], s[3]) for s in hist.shown if s[2]]
-    rows += [(p.idx_a, p.idx_b, p.chain) for p in retries]
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    busy = np.ones(arr.shape[0], dtype=bool)
-    return pairing.PairHistory(arr[:, 0], arr[:, 1], busy), arr[:, 2]
+    """In-flight pairs and the retries being planned, with their chains, and the spent pairs
+    (not busy: made, so the selector does not ask them again before fresh ones)."""
+    rows = [(s[0], s[1], s[3], True) for s in hist.shown if s[2]]
+    rows += [(p.idx_a, p.idx_b, p.chain, True) for p in retries]
+    rows += [(a, b, c, False) for a, b, c in hist.spent]
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    return pairing.PairHistory(arr[:, 0], arr[:, 1], arr[:, 3].astype(bool)), arr[:, 2]

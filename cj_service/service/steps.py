@@ -105,18 +105,33 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
     values = {
         "reliability": reliability,
         "verdicts_at_last_fit": batch.comparisons_done,
-        "fewest_comparisons": fewest_comparisons(v),
+        "fewest_comparisons": fewest_comparisons(v, await _unjudgeable(conn, batch, deps, v)),
     }
     if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
         values["ssr"] = await _snapshot(conn, batch, deps, v, reliability, out)
     return await batch_repo.update_batch(conn, batch.id, **values)
 
 
-def fewest_comparisons(v: statistics.Verdicts | None) -> int:
-    """Judged comparisons of the least-compared text (0 while any text has none)."""
+def fewest_comparisons(v: statistics.Verdicts | None, skip: np.ndarray | None = None) -> int:
+    """Judged comparisons of the least-compared text (0 while any text has none), leaving
+    out the texts in `skip` (those the judge cannot compare)."""
     if v is None or v.comps.n_items == 0:
         return 0
-    return int(v.comps.per_item().min())
+    counts = v.comps.per_item()
+    counts = counts if skip is None else counts[~skip]
+    return int(counts.min()) if counts.size else 0
+
+
+async def _unjudgeable(
+    conn: AsyncConnection, batch: Row, deps: Deps, v: statistics.Verdicts | None
+) -> np.ndarray | None:
+    if v is None:
+        return None
+    rows = await comparison_repo.open_rows(conn, batch.id)
+    hist = planning.history(
+        views.n_texts(batch), rows, max_pair_attempts=deps.config.pipeline.max_pair_attempts
+    )
+    return planning.unjudgeable(hist, v.comps.per_item())
 
 
 def near_target(reliability: float, target: float) -> bool:

@@ -172,3 +172,33 @@ async def test_a_judge_that_mostly_fails_fails_the_batch_once(start_cj):
 async def _state(cj, batch_id: str, state: int):
     a = await cj.get(batch_id)
     return a if a.state == state else None
+
+
+async def test_a_text_whose_every_comparison_fails_does_not_hold_up_the_rest(cj):
+    stopping = cj_pb2.StoppingOptions(budget=80, max_in_flight=6)
+    a = (await cj.submit(12, stopping=stopping)).assessment
+
+    def fails(r) -> bool:  # e0 ("Essay number 0." once) fails, e.g. too long for the model
+        return "Essay number 0." in (r.prompt.essay_a_text + r.prompt.essay_b_text)
+
+    async def finished():
+        for r in cj.requests_of(a.assessment_id):
+            if r.request_id not in cj.answered and fails(r):
+                cj.answered.add(r.request_id)
+                await cj.publish(error_result(r.request_id, retryable=False))
+        await cj.answer(cj.requests_of(a.assessment_id), better_wins)
+        done = await cj.get(a.assessment_id)
+        return done if done.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
+
+    done = await wait_until(finished, timeout=60, interval=0.1, message="batch finished")
+    # after failing with 3 (max_pair_attempts) partners e0 gets no more pairs, and the
+    # coverage rule does not wait for it: the batch stops on reliability instead of spending
+    # its budget (or, in a small batch, failing on the judge's success rate)
+    assert done.completion_reason == cj_pb2.COMPLETION_REASON_RELIABILITY_REACHED
+    failed = sum(fails(r) for r in cj.requests_of(a.assessment_id))
+    assert 3 <= failed <= 2 * 3 and done.progress.comparisons_failed == failed
+    results = await cj.stub.GetAssessmentResults(
+        cj_pb2.GetAssessmentResultsRequest(assessment_id=a.assessment_id)
+    )
+    counts = {e.essay_id: e.comparison_count for e in results.essays}
+    assert counts.pop("e0") == 0 and min(counts.values()) >= 4

@@ -96,3 +96,17 @@ def test_large_batches_use_sampled_candidates_and_keep_the_invariants():
     assert a.size == 100
     assert len(keys(a, b)) == 100
     assert np.bincount(np.r_[a, b], minlength=n).max() == 1
+
+
+def test_blocked_essays_get_no_pairs():
+    blocked = np.zeros(10, bool)
+    blocked[[2, 7]] = True
+    a, b = select_pairs(
+        np.zeros(10),
+        np.ones(10),
+        history=PairHistory.empty(),
+        m=12,
+        rng=np.random.default_rng(0),
+        blocked=blocked,
+    )
+    assert a.size == 12 and not blocked[a].any() and not blocked[b].any()

@@ -145,3 +145,52 @@ def test_nothing_more_is_planned_while_the_whole_opening_is_in_flight():
     ]
     hist = planning.history(4, flying, max_pair_attempts=3)
     assert planning.plan(hist, count=10, rng=np.random.default_rng(1)) == ([], [])
+
+
+def test_a_failed_opening_pair_counts_as_shown_so_the_opening_still_ends():
+    # essay 0 fails every call: the opening must not pair it again and again
+    rows = [
+        row("a", 1, 2, "JUDGED", chain=0),
+        row("b", 3, 0, "FAILED", retryable=False, chain=0),
+        row("c", 0, 1, "FAILED", attempt=3, chain=1),  # out of attempts
+        row("d", 2, 3, "JUDGED", chain=1),
+    ]
+    hist = planning.history(4, rows, max_pair_attempts=3)
+    v = statistics.verdicts(4, judged_rows([(1, 2, 0), (2, 3, 1)]))
+    judged = planning.Judged(v.comps, v.chain)
+    out, _ = planning.plan(hist, count=4, rng=np.random.default_rng(0), judged=judged)
+    assert len(out) == 4  # the design's pairs, not the opening's (0, 3) and (0, 1) again
+    assert sorted(p.chain for p in out) == [0, 0, 1, 1]
+
+
+def test_a_text_never_judged_whose_pairs_failed_max_attempts_times_is_unjudgeable():
+    failed = [row(str(k), 0, k + 1, "FAILED", retryable=False) for k in range(3)]
+    hist = planning.history(5, failed, max_pair_attempts=3)
+    assert planning.unjudgeable(hist, np.array([0, 2, 2, 2, 0])).tolist() == [
+        True,  # three failed pairs, no verdict
+        False,  # one failed pair, and judged elsewhere
+        False,
+        False,
+        False,  # no verdict yet, but nothing failed
+    ]
+    two = planning.history(5, failed[:2], max_pair_attempts=3)
+    assert not planning.unjudgeable(two, np.zeros(5, int)).any()
+    # one partner failing three times blames neither: it may be the other one's fault
+    same = [row(str(k), 0, 4, "FAILED", retryable=False) for k in range(3)]
+    hist = planning.history(5, same, max_pair_attempts=3)
+    assert not planning.unjudgeable(hist, np.zeros(5, int)).any()
+
+
+def test_a_spent_pair_is_not_asked_again_while_fresh_pairs_remain():
+    rows = [row(str(k), a, b, "JUDGED", chain=k % 2) for k, (a, b) in enumerate(RING)]
+    rows += [row("x", 0, 3, "FAILED", retryable=False, chain=0)]
+    hist = planning.history(6, rows, max_pair_attempts=3)
+    v = statistics.verdicts(6, judged_rows([(a, b, k % 2) for k, (a, b) in enumerate(RING)]))
+    judged = planning.Judged(v.comps, v.chain)
+    for seed in range(5):
+        out, _ = planning.plan(hist, count=6, rng=np.random.default_rng(seed), judged=judged)
+        chain0 = {(min(p.idx_a, p.idx_b), max(p.idx_a, p.idx_b)) for p in out if p.chain == 0}
+        assert (0, 3) not in chain0
+
+
+RING = [(i, (i + 1) % 6) for i in range(6)] + [(i, (i + 2) % 6) for i in range(6)]

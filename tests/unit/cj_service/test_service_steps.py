@@ -94,3 +94,5 @@ def test_the_least_compared_essay_counts_its_judged_comparisons():
     assert steps.fewest_comparisons(v) == 0  # text 3 never judged
     assert steps.fewest_comparisons(SimpleNamespace(comps=replace(comps, n_items=3))) == 2
     assert steps.fewest_comparisons(None) == 0
+    unjudgeable = np.array([False, False, False, True])
+    assert steps.fewest_comparisons(v, unjudgeable) == 2  # text 3 is left out, not awaited

@@ -224,7 +224,10 @@ class StoppingOptions(_message.Message):
     target_reliability: _builtins.float
     """Stop when the honest reliability reaches this (0 means the service default)."""
     min_comparisons_per_essay: _builtins.int
-    """Do not stop on reliability before every essay has this many comparisons."""
+    """Do not stop on reliability before every essay has this many comparisons. An essay never
+    judged after CJ_MAX_PAIR_ATTEMPTS of its pairs failed for good (e.g. too long for the
+    model) gets no more pairs and is not waited for; its comparison_count stays 0.
+    """
     max_in_flight: _builtins.int
     """Comparisons kept in flight at once; 0 means the service default (CJ_MAX_IN_FLIGHT, and
     at most one per two texts, so that each round of pairs is planned from verdicts).
