@@ -126,8 +126,9 @@ def _adaptive(spec, judge, log: _Log, rng, targets, result: RunResult, hook, obs
     for h in range(cj_design.CHAINS):
         # the service's opening, one chain at a time so that each matching's verdicts are
         # drawn right after it (the random stream of earlier runs, so their seeds reproduce)
-        covered = np.arange(cj_design.CHAINS)[:, None] != h
-        a, b, _ = cj_design.opening(np.broadcast_to(covered, (cj_design.CHAINS, n)), m=n, rng=rng)
+        covered = np.ones((cj_design.CHAINS, n), dtype=bool)
+        covered[h] = False
+        a, b, _ = cj_design.opening(covered, m=n, rng=rng)
         log.add(a, b, _verdicts(spec, judge, a, b, rng), chain=h)
     calls, fits = cj_design.CHAINS * (n // 2), None
     while True:

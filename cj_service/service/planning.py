@@ -24,8 +24,8 @@ class History:
     retry: tuple[tuple[str, PlannedPair], ...]  # (failed comparison id, its retry)
     # ended without a verdict and not retried: (A, B, chain); the opening counts them as
     # shown, or an essay whose every call fails would keep it open forever
-    spent: tuple[tuple[int, int, int], ...] = ()
-    max_pair_attempts: int = 3
+    spent: tuple[tuple[int, int, int], ...]
+    max_pair_attempts: int  # the retry bound, also how many failed partners make unjudgeable
 
     @property
     def in_flight(self) -> frozenset[tuple[int, int]]:
