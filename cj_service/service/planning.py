@@ -139,20 +139,27 @@ def _planned(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> list[PlannedPair]:
 
 def _covered(hist: History, judged: Judged | None) -> np.ndarray:
     """(chain, essay): the essay has had a pair in the chain (judged, in flight, to be
-    retried or spent)."""
-    rows = [(s[0], s[1], s[3]) for s in hist.shown] + list(hist.spent)
-    rows += [(p.idx_a, p.idx_b, p.chain) for _, p in hist.retry]
-    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    a, b, c = arr[:, 0], arr[:, 1], arr[:, 2]
+    retried or spent). Spent pairs count only in a chain with something else: a chain whose
+    every pair failed opens again, until a verdict comes or the judge-failure rule ends the
+    batch, rather than the batch finishing with one chain empty."""
+    live = [(s[0], s[1], s[3]) for s in hist.shown]
+    live += [(p.idx_a, p.idx_b, p.chain) for _, p in hist.retry]
     if judged is not None:
-        a = np.r_[a, judged.comps.idx_a]
-        b = np.r_[b, judged.comps.idx_b]
-        c = np.r_[c, judged.chain]
-    covered = np.zeros((design.CHAINS, hist.n_items), dtype=bool)
+        live += zip(judged.comps.idx_a, judged.comps.idx_b, judged.chain, strict=True)
+    covered = _marked(live, hist.n_items)
+    spent = _marked(hist.spent, hist.n_items)
+    active = np.any(covered, axis=1, keepdims=True)
+    return covered | (spent & active)
+
+
+def _marked(rows, n_items: int) -> np.ndarray:
+    arr = np.array(list(rows), dtype=np.int64).reshape(-1, 3)
+    a, b, c = arr[:, 0], arr[:, 1], arr[:, 2]
+    out = np.zeros((design.CHAINS, n_items), dtype=bool)
     keep = c < design.CHAINS
-    covered[c[keep], a[keep]] = True
-    covered[c[keep], b[keep]] = True
-    return covered
+    out[c[keep], a[keep]] = True
+    out[c[keep], b[keep]] = True
+    return out
 
 
 def _pending(

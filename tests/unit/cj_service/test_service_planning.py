@@ -194,3 +194,19 @@ def test_a_spent_pair_is_not_asked_again_while_fresh_pairs_remain():
 
 
 RING = [(i, (i + 1) % 6) for i in range(6)] + [(i, (i + 2) % 6) for i in range(6)]
+
+
+def test_a_chain_whose_every_opening_pair_failed_opens_again():
+    # chain 1 has nothing judged, in flight or to retry: the batch must not end with it empty
+    rows = [
+        row("a", 0, 1, "JUDGED", chain=0),
+        row("b", 2, 3, "JUDGED", chain=0),
+        row("c", 0, 2, "FAILED", retryable=False, chain=1),
+        row("d", 1, 3, "FAILED", retryable=False, chain=1),
+    ]
+    hist = planning.history(4, rows, max_pair_attempts=3)
+    v = statistics.verdicts(4, judged_rows([(0, 1, 0), (2, 3, 0)]))
+    judged = planning.Judged(v.comps, v.chain)
+    out, _ = planning.plan(hist, count=4, rng=np.random.default_rng(0), judged=judged)
+    assert [p.chain for p in out] == [1, 1]
+    assert sorted(i for p in out for i in (p.idx_a, p.idx_b)) == [0, 1, 2, 3]
