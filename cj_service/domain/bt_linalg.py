@@ -49,7 +49,8 @@ def dense_hessian(
     n = prior_prec.size
     flat = (cols[:, :, None] * n + cols[:, None, :]).reshape(-1)
     vals = (signs[:, :, None] * signs[:, None, :] * curvature[:, None, None]).reshape(-1)
-    h = np.bincount(flat, vals, minlength=n * n).reshape(n, n)
+    # float even with no rows: an empty bincount is int64 and the prior would not add in
+    h = np.bincount(flat, vals, minlength=n * n).astype(float).reshape(n, n)
     h[np.diag_indices(n)] += prior_prec
     return h
 

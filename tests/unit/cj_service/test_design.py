@@ -89,3 +89,9 @@ def test_the_opening_shares_the_slots_and_resumes_where_it_stopped():
     assert not covered[c2, a2].any() and not covered[c2, b2].any()
     covered[c2, a2] = covered[c2, b2] = True
     assert covered.all() and design.opening(covered, m=5, rng=rng) is None
+
+
+def test_a_chain_without_verdicts_refits_to_its_prior():
+    _, comps, chain, _ = run(8, 0, 0, coin=False)
+    fits = design.refit_chains(comps, np.zeros_like(chain))
+    assert np.all(fits[1].scores == 0.0) and np.all(np.isfinite(fits[1].se))
