@@ -34,6 +34,7 @@ async def finalize(
         seed=batch.seed,
         bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
         unfitted_reason=_unfitted_reason(reason),
+        failed=await comparison_repo.failed_pairs(conn, batch.id),
     )
     out.final_fit_seconds = time.perf_counter() - started
     await comparison_repo.abandon_in_flight(conn, batch.id)

@@ -35,22 +35,32 @@ def compute(
     seed: int,
     bootstrap_rounds: int,
     unfitted_reason: str = "no verdicts to fit",
+    failed: Sequence = (),
 ) -> cj_pb2.GetAssessmentResultsResponse:
-    """Final fit (bias, soft labels), bootstrap CIs, grade projection -> results message."""
+    """Final fit (bias, soft labels), bootstrap CIs, grade projection -> results message.
+
+    failed: (idx_a, idx_b) of every call that ended in an error, for each essay's count."""
     rng = np.random.default_rng([seed, 0xF17A1])
     n = len(essays)
+    fails = failed_counts(failed, n)
     if not judged or n < 2:
-        return _unfitted(essays, grade_scale_id, reason=unfitted_reason)
+        return _unfitted(essays, grade_scale_id, fails, reason=unfitted_reason)
     v = statistics.verdicts(n, judged)
     summary = statistics.fit(v)
     low, high = _intervals(v, summary, rng=rng, rounds=bootstrap_rounds)
     projection, calibration = _grades(essays, summary, grade_scale_id, rng=rng)
     return cj_pb2.GetAssessmentResultsResponse(
-        essays=_essay_results(essays, summary, v.wins, low, high, projection),
+        essays=_essay_results(essays, summary, v.wins, low, high, projection, fails),
         calibration=calibration,
         fit=_fit_stats(summary),
         judge_models=list(v.judges),
     )
+
+
+def failed_counts(failed: Sequence, n: int) -> np.ndarray:
+    """Failed calls per essay from the (idx_a, idx_b) of each."""
+    ends = np.array([(r[0], r[1]) for r in failed], dtype=np.int64).reshape(-1)
+    return np.bincount(ends, minlength=n)
 
 
 def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +146,7 @@ def _inversion(inv: grading.AnchorInversion, essays) -> cj_pb2.AnchorInversion:
     )
 
 
-def _essay_results(essays, s, wins, low, high, projection) -> list[cj_pb2.EssayResult]:
+def _essay_results(essays, s, wins, low, high, projection, fails) -> list[cj_pb2.EssayResult]:
     order = np.argsort(-s.scores, kind="stable")
     out = []
     for rank, i in enumerate(order, start=1):
@@ -155,6 +165,7 @@ def _essay_results(essays, s, wins, low, high, projection) -> list[cj_pb2.EssayR
             outfit=float(s.outfit[i]),
             is_anchor=e.is_anchor,
             anchor_grade=e.anchor_grade,
+            failed_calls=int(fails[i]),
         )
         if projection is not None:
             _add_grade(result, projection, i)
@@ -171,7 +182,7 @@ def _add_grade(result: cj_pb2.EssayResult, projection: grading.GradeProjection, 
     )
 
 
-def _unfitted(essays, scale_id: str, *, reason: str) -> cj_pb2.GetAssessmentResultsResponse:
+def _unfitted(essays, scale_id: str, fails, *, reason: str) -> cj_pb2.GetAssessmentResultsResponse:
     """Fewer than two essays or no verdicts: every essay at the prior, no projection."""
     sd = bt.DEFAULT_PRIOR_SD
     return cj_pb2.GetAssessmentResultsResponse(
@@ -187,6 +198,7 @@ def _unfitted(essays, scale_id: str, *, reason: str) -> cj_pb2.GetAssessmentResu
                 outfit=1.0,
                 is_anchor=e.is_anchor,
                 anchor_grade=e.anchor_grade,
+                failed_calls=int(fails[r - 1]),
             )
             for r, e in enumerate(essays, start=1)
         ],

@@ -44,6 +44,12 @@ def _ranking(essays) -> list[str]:  # type: ignore[no-untyped-def]
         rows.append(f"| {e.rank} | {essay_label(e)} | {e.score:+.2f} ± {e.se:.2f} | "
                     f"[{e.ci_low:+.2f}, {e.ci_high:+.2f}] | {e.grade or '-'} | "
                     f"{e.grade_confidence:.2f} | {e.infit:.2f} {infit_flag(e)} |")
+    failed = [e for e in essays if e.comparison_count == 0 and e.failed_calls]
+    if failed:
+        rows += ["", "Texts the judge could not compare (every call on their pairs failed, e.g. "
+                 "too long for the model; their score is the prior's and their rank means "
+                 "nothing): " + ", ".join(f"{essay_label(e)} ({e.failed_calls} failed calls)"
+                                          for e in failed)]
     return rows + [""]
 
 

@@ -12,7 +12,7 @@ INFIT_HIGH = 1.3  # mean-square above this: the judge disagreed with the model m
 
 def infit_flag(essay: cj_pb2.EssayResult) -> str:
     if essay.comparison_count == 0:
-        return "unjudged"
+        return f"judge failed x{essay.failed_calls}" if essay.failed_calls else "unjudged"
     return "HIGH" if essay.infit > INFIT_HIGH else ""
 
 

@@ -202,3 +202,6 @@ async def test_a_text_whose_every_comparison_fails_does_not_hold_up_the_rest(cj)
     )
     counts = {e.essay_id: e.comparison_count for e in results.essays}
     assert counts.pop("e0") == 0 and min(counts.values()) >= 4
+    # the report says why e0 has no score: every call on its pairs failed
+    fails_of = {e.essay_id: e.failed_calls for e in results.essays}
+    assert fails_of.pop("e0") == failed and sum(fails_of.values()) == failed

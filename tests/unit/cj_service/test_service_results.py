@@ -83,3 +83,20 @@ def test_a_single_student_with_anchors_is_ranked_and_graded():
     )
     student = next(e for e in out.essays if not e.is_anchor)
     assert out.calibration.available and student.grade and student.rank == 2
+
+
+def test_each_essay_counts_the_calls_on_its_pairs_that_failed():
+    q = np.linspace(2, -2, 6)
+    failed = [(0, 1), (0, 2), (0, 3), (2, 0)]
+    out = results.compute(
+        essays(6), judged(q), grade_scale_id="", seed=1, bootstrap_rounds=0, failed=failed
+    )
+    assert {e.essay_id: e.failed_calls for e in out.essays} == {
+        "e0": 4, "e1": 1, "e2": 2, "e3": 1, "e4": 0, "e5": 0
+    }
+
+
+def test_an_unfitted_batch_still_counts_failed_calls():
+    out = results.compute(essays(3), [], grade_scale_id="", seed=1, bootstrap_rounds=0,
+                          failed=[(0, 1), (1, 2)])
+    assert [e.failed_calls for e in out.essays] == [1, 2, 1]

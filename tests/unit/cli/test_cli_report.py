@@ -61,3 +61,12 @@ def test_the_live_progress_line_carries_the_reliability_and_its_error() -> None:
     a = run_data().results.assessment
     a.progress.reliability_se = 0.021
     assert status_text(a).startswith("reliability 0.800 ± 0.021 / 0.90")
+
+
+def test_a_text_the_judge_could_not_compare_is_named_with_its_failed_calls() -> None:
+    data = run_data()
+    last = data.results.essays[-1]
+    last.comparison_count, last.wins, last.failed_calls = 0, 0, 6
+    text = report(data, charts=[])
+    assert "judge failed x6" in text
+    assert "could not compare" in text and f"{last.display_name} (6 failed calls)" in text

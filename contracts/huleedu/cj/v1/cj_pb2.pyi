@@ -707,6 +707,7 @@ class EssayResult(_message.Message):
     GRADE_FIELD_NUMBER: _builtins.int
     GRADE_CONFIDENCE_FIELD_NUMBER: _builtins.int
     GRADE_PROBABILITIES_FIELD_NUMBER: _builtins.int
+    FAILED_CALLS_FIELD_NUMBER: _builtins.int
     essay_id: _builtins.str
     """Caller's essay id."""
     display_name: _builtins.str
@@ -737,6 +738,11 @@ class EssayResult(_message.Message):
     """Projected grade; empty when there is no projection."""
     grade_confidence: _builtins.float
     """Probability of the projected grade."""
+    failed_calls: _builtins.int
+    """Judge calls on this essay's pairs that ended in an error, each attempt of a retried pair
+    counted. With comparison_count 0 the judge could not compare the text (e.g. too long for the
+    model): its score is the prior's and its rank says nothing.
+    """
     @_builtins.property
     def grade_probabilities(self) -> _containers.RepeatedCompositeFieldContainer[Global___GradeProbability]:
         """Probability of every grade."""
@@ -760,10 +766,11 @@ class EssayResult(_message.Message):
         grade: _builtins.str = ...,
         grade_confidence: _builtins.float = ...,
         grade_probabilities: _abc.Iterable[Global___GradeProbability] | None = ...,
+        failed_calls: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_grade", b"anchor_grade", "ci_high", b"ci_high", "ci_low", b"ci_low", "comparison_count", b"comparison_count", "display_name", b"display_name", "essay_id", b"essay_id", "grade", b"grade", "grade_confidence", b"grade_confidence", "grade_probabilities", b"grade_probabilities", "infit", b"infit", "is_anchor", b"is_anchor", "outfit", b"outfit", "rank", b"rank", "score", b"score", "se", b"se", "wins", b"wins"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_grade", b"anchor_grade", "ci_high", b"ci_high", "ci_low", b"ci_low", "comparison_count", b"comparison_count", "display_name", b"display_name", "essay_id", b"essay_id", "failed_calls", b"failed_calls", "grade", b"grade", "grade_confidence", b"grade_confidence", "grade_probabilities", b"grade_probabilities", "infit", b"infit", "is_anchor", b"is_anchor", "outfit", b"outfit", "rank", b"rank", "score", b"score", "se", b"se", "wins", b"wins"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
