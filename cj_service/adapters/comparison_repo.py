@@ -161,14 +161,6 @@ async def judged(conn: AsyncConnection, batch_id: str) -> list[Row]:
     return list((await conn.execute(stmt)).all())
 
 
-async def failed_pairs(conn: AsyncConnection, batch_id: str) -> list[Row]:
-    """The pair of every call that ended in an error, one row per attempt."""
-    stmt = select(c.idx_a, c.idx_b).where(
-        c.batch_id == batch_id, c.status == Status.FAILED.value
-    )
-    return list((await conn.execute(stmt)).all())
-
-
 async def usage_by_model(conn: AsyncConnection, batch_id: str) -> list[Row]:
     """Spend per provider/model over every comparison that produced a result."""
     stmt = (

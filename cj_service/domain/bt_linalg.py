@@ -50,7 +50,7 @@ def dense_hessian(
     flat = (cols[:, :, None] * n + cols[:, None, :]).reshape(-1)
     vals = (signs[:, :, None] * signs[:, None, :] * curvature[:, None, None]).reshape(-1)
     # float even with no rows: an empty bincount is int64 and the prior would not add in
-    h = np.bincount(flat, vals, minlength=n * n).astype(float).reshape(n, n)
+    h = np.bincount(flat, vals, minlength=n * n).astype(float, copy=False).reshape(n, n)
     h[np.diag_indices(n)] += prior_prec
     return h
 

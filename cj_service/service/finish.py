@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.service import events, results
 from cj_service.service.deps import Deps
-from cj_service.service.model import State, StepOutcome
+from cj_service.service.model import State, Status, StepOutcome
 
 INSUFFICIENT = "INSUFFICIENT_ESSAYS"
 
@@ -34,7 +34,11 @@ async def finalize(
         seed=batch.seed,
         bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
         unfitted_reason=_unfitted_reason(reason),
-        failed=await comparison_repo.failed_pairs(conn, batch.id),
+        failed=[
+            (r.idx_a, r.idx_b)
+            for r in await comparison_repo.open_rows(conn, batch.id)
+            if r.status == Status.FAILED
+        ],
     )
     out.final_fit_seconds = time.perf_counter() - started
     await comparison_repo.abandon_in_flight(conn, batch.id)

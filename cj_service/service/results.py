@@ -35,14 +35,14 @@ def compute(
     seed: int,
     bootstrap_rounds: int,
     unfitted_reason: str = "no verdicts to fit",
-    failed: Sequence = (),
+    failed: Sequence[tuple[int, int]] = (),
 ) -> cj_pb2.GetAssessmentResultsResponse:
     """Final fit (bias, soft labels), bootstrap CIs, grade projection -> results message.
 
     failed: (idx_a, idx_b) of every call that ended in an error, for each essay's count."""
     rng = np.random.default_rng([seed, 0xF17A1])
     n = len(essays)
-    fails = failed_counts(failed, n)
+    fails = _failed_counts(failed, n)
     if not judged or n < 2:
         return _unfitted(essays, grade_scale_id, fails, reason=unfitted_reason)
     v = statistics.verdicts(n, judged)
@@ -57,9 +57,9 @@ def compute(
     )
 
 
-def failed_counts(failed: Sequence, n: int) -> np.ndarray:
+def _failed_counts(failed: Sequence[tuple[int, int]], n: int) -> np.ndarray:
     """Failed calls per essay from the (idx_a, idx_b) of each."""
-    ends = np.array([(r[0], r[1]) for r in failed], dtype=np.int64).reshape(-1)
+    ends = np.array(failed, dtype=np.int64).reshape(-1)
     return np.bincount(ends, minlength=n)
 
 

@@ -127,11 +127,15 @@ async def _unjudgeable(
 ) -> np.ndarray | None:
     if v is None:
         return None
+    return planning.unjudgeable(await _history(conn, batch, deps), v.comps.per_item())
+
+
+async def _history(conn: AsyncConnection, batch: Row, deps: Deps) -> planning.History:
+    """The batch's comparisons not yet judged, as the planner reads them."""
     rows = await comparison_repo.open_rows(conn, batch.id)
-    hist = planning.history(
+    return planning.history(
         views.n_texts(batch), rows, max_pair_attempts=deps.config.pipeline.max_pair_attempts
     )
-    return planning.unjudgeable(hist, v.comps.per_item())
 
 
 def near_target(reliability: float, target: float) -> bool:
@@ -196,11 +200,7 @@ async def top_up(
     count = chunked(batch, count, fraction=p.top_up_fraction)
     if count == 0:
         return batch
-    hist = planning.history(
-        views.n_texts(batch),
-        await comparison_repo.open_rows(conn, batch.id),
-        max_pair_attempts=p.max_pair_attempts,
-    )
+    hist = await _history(conn, batch, deps)
     judged = await _judged(conn, batch, deps, out)
     rng = np.random.default_rng([batch.seed, batch.top_ups, batch.comparisons_created])
     pairs, requeued = await deps.off_loop(planning.plan, hist, count=count, rng=rng, judged=judged)
