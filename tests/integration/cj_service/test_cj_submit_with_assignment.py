@@ -71,7 +71,10 @@ async def test_an_assignment_brings_its_context_and_anchors_into_the_batch(cj_co
     cj = cj_content
     assignment = unique_name("asg")
     await register(cj, assignment)
-    a = (await cj.submit(4, assignment_id=assignment)).assessment
+    # a window of six is both chains' whole opening matching, so every text, anchors
+    # included, is in a first-wave pair (the default window, one pair per two texts, is 3)
+    window = cj_pb2.StoppingOptions(max_in_flight=6)
+    a = (await cj.submit(4, assignment_id=assignment, stopping=window)).assessment
     assert (a.essay_count, a.anchor_count) == (4, 2)
     assert a.assignment_id == assignment and a.grade_scale_id == "swedish_8_anchor"
     requests = await cj.wait_requests(a.assessment_id, 1)
