@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Mirrors huleedu.llm.v1.StructuredOutputMethod values; kept as ints so this module stays pure.
-JSON_SCHEMA, TOOL_USE, RESPONSE_SCHEMA, JSON_OBJECT, NATIVE = 1, 2, 3, 4, 5
+JSON_SCHEMA, TOOL_USE, RESPONSE_SCHEMA, JSON_OBJECT, NATIVE, TEXT = 1, 2, 3, 4, 5, 6
 
 LOGPROBS = "logprobs"
 PROMPT_CACHING = "prompt_caching"
@@ -40,6 +40,8 @@ class ModelSpec:
     supports_temperature: bool = True
     max_temperature: float = 2.0
     deprecated: bool = False
+    # Requests its server takes at once (a one-slot llama.cpp server: 1); 0 = no limit.
+    max_concurrency: int = 0
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities

@@ -39,6 +39,8 @@ class Verdict:
     confidence: int
     justification: str
     probability_a: float | None = None
+    # The logprobs' P(A) fell on the other side of 0.5 from the winner: dropped, and counted.
+    probability_a_contradicted: bool = False
 
 
 def invalid(message: str) -> ProviderFailure:

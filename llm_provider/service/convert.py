@@ -74,4 +74,5 @@ def model_info(spec: ModelSpec) -> llm_pb2.ModelInfo:
         output_price_per_mtok=spec.output_price, cache_read_price_per_mtok=spec.cache_read_price,
         cache_write_price_per_mtok=spec.cache_write_price, deprecated=spec.deprecated,
         supports_temperature=spec.supports_temperature,
+        max_concurrency=spec.max_concurrency,
     )

@@ -24,6 +24,9 @@ class ProviderCall:
     reasoning_effort: str = ""  # "", "none", "minimal", "low", "medium", "high"
     verbosity: str = ""  # "", "low", "medium", "high"
     attempt: int = 1
+    # Seconds this call may take; None = the provider's configured timeout. The worker sets
+    # it from the model's observed latency and the prompt's size (never below the setting).
+    timeout_s: float | None = None
 
 
 @dataclass(frozen=True)

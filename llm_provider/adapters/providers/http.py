@@ -80,7 +80,7 @@ class HttpProvider(Provider):
         try:
             response = await self._client.post(
                 self.url(call), content=self.body(call), headers=headers,
-                timeout=self.settings.timeout_s,
+                timeout=call.timeout_s or self.settings.timeout_s,
             )
         except httpx.TimeoutException as exc:
             raise ProviderFailure(errors.TIMEOUT, f"{self.name} timed out: {exc!r}") from exc

@@ -113,6 +113,14 @@ class _FailureReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Failure
     """The watchdog found no progress and too few verdicts to finalize."""
     FAILURE_REASON_INTERNAL: _FailureReason.ValueType  # 5
     """An internal error."""
+    FAILURE_REASON_PROVIDER_UNAVAILABLE: _FailureReason.ValueType  # 6
+    """The judge's provider stayed down (every call failing with server errors, timeouts or
+    connection errors, or its circuit open) for longer than the batch's provider_patience.
+    """
+    FAILURE_REASON_JUDGE_MISCONFIGURED: _FailureReason.ValueType  # 7
+    """The judge could not be used as configured (e.g. the model server supports no
+    structured-output mode, or the provider is not configured here).
+    """
 
 class FailureReason(_FailureReason, metaclass=_FailureReasonEnumTypeWrapper):
     """FailureReason says why a batch failed."""
@@ -129,6 +137,14 @@ FAILURE_REASON_STALLED: FailureReason.ValueType  # 4
 """The watchdog found no progress and too few verdicts to finalize."""
 FAILURE_REASON_INTERNAL: FailureReason.ValueType  # 5
 """An internal error."""
+FAILURE_REASON_PROVIDER_UNAVAILABLE: FailureReason.ValueType  # 6
+"""The judge's provider stayed down (every call failing with server errors, timeouts or
+connection errors, or its circuit open) for longer than the batch's provider_patience.
+"""
+FAILURE_REASON_JUDGE_MISCONFIGURED: FailureReason.ValueType  # 7
+"""The judge could not be used as configured (e.g. the model server supports no
+structured-output mode, or the provider is not configured here).
+"""
 Global___FailureReason: _TypeAlias = FailureReason  # noqa: Y015
 
 class _ComparisonStatus:
@@ -219,6 +235,7 @@ class StoppingOptions(_message.Message):
     MAX_IN_FLIGHT_FIELD_NUMBER: _builtins.int
     MIN_JUDGE_SUCCESS_RATE_FIELD_NUMBER: _builtins.int
     STALL_TIMEOUT_FIELD_NUMBER: _builtins.int
+    PROVIDER_PATIENCE_FIELD_NUMBER: _builtins.int
     budget: _builtins.int
     """Maximum number of successful comparisons; 0 means the service default."""
     target_reliability: _builtins.float
@@ -238,6 +255,13 @@ class StoppingOptions(_message.Message):
     def stall_timeout(self) -> _duration_pb2.Duration:
         """Finalize or fail a batch that makes no progress for this long; unset means default."""
 
+    @_builtins.property
+    def provider_patience(self) -> _duration_pb2.Duration:
+        """Fail the batch with PROVIDER_UNAVAILABLE when its judge has produced only
+        provider-health failures (5xx, timeouts, connection errors, open circuit) and no verdict
+        for this long; unset means default (CJ_PROVIDER_PATIENCE_S, 300 s).
+        """
+
     def __init__(
         self,
         *,
@@ -247,10 +271,11 @@ class StoppingOptions(_message.Message):
         max_in_flight: _builtins.int = ...,
         min_judge_success_rate: _builtins.float = ...,
         stall_timeout: _duration_pb2.Duration | None = ...,
+        provider_patience: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["stall_timeout", b"stall_timeout"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["provider_patience", b"provider_patience", "stall_timeout", b"stall_timeout"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "max_in_flight", b"max_in_flight", "min_comparisons_per_essay", b"min_comparisons_per_essay", "min_judge_success_rate", b"min_judge_success_rate", "stall_timeout", b"stall_timeout", "target_reliability", b"target_reliability"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "max_in_flight", b"max_in_flight", "min_comparisons_per_essay", b"min_comparisons_per_essay", "min_judge_success_rate", b"min_judge_success_rate", "provider_patience", b"provider_patience", "stall_timeout", b"stall_timeout", "target_reliability", b"target_reliability"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -384,6 +409,26 @@ class AssessmentProgress(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class FailedAttemptsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     COMPARISONS_DONE_FIELD_NUMBER: _builtins.int
     COMPARISONS_FAILED_FIELD_NUMBER: _builtins.int
     COMPARISONS_IN_FLIGHT_FIELD_NUMBER: _builtins.int
@@ -394,6 +439,8 @@ class AssessmentProgress(_message.Message):
     USAGE_FIELD_NUMBER: _builtins.int
     TARGET_RELIABILITY_FIELD_NUMBER: _builtins.int
     RELIABILITY_SE_FIELD_NUMBER: _builtins.int
+    FAILED_ATTEMPTS_FIELD_NUMBER: _builtins.int
+    PROBABILITY_A_DROPPED_FIELD_NUMBER: _builtins.int
     comparisons_done: _builtins.int
     """Comparisons with a verdict."""
     comparisons_failed: _builtins.int
@@ -415,9 +462,17 @@ class AssessmentProgress(_message.Message):
     Spearman-Brown); the stopping rule stops once reliability - 0.5 * reliability_se
     reaches the target. Infinite under 4 essays.
     """
+    probability_a_dropped: _builtins.int
+    """Verdicts whose logprob P(A) contradicted the verdict; the hard verdict was used."""
     @_builtins.property
     def usage(self) -> _common_pb2.TokenUsage:
         """Tokens so far."""
+
+    @_builtins.property
+    def failed_attempts(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """Failed judge calls by kind (e.g. "TIMEOUT", "INVALID_RESPONSE", "PROVIDER_ERROR"), every
+        attempt counted, including those retried into a verdict.
+        """
 
     def __init__(
         self,
@@ -432,10 +487,12 @@ class AssessmentProgress(_message.Message):
         usage: _common_pb2.TokenUsage | None = ...,
         target_reliability: _builtins.float = ...,
         reliability_se: _builtins.float = ...,
+        failed_attempts: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        probability_a_dropped: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["usage", b"usage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "comparisons_done", b"comparisons_done", "comparisons_failed", b"comparisons_failed", "comparisons_in_flight", b"comparisons_in_flight", "cost_usd", b"cost_usd", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr", "target_reliability", b"target_reliability", "usage", b"usage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "comparisons_done", b"comparisons_done", "comparisons_failed", b"comparisons_failed", "comparisons_in_flight", b"comparisons_in_flight", "cost_usd", b"cost_usd", "failed_attempts", b"failed_attempts", "probability_a_dropped", b"probability_a_dropped", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr", "target_reliability", b"target_reliability", "usage", b"usage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -483,6 +540,7 @@ class Assessment(_message.Message):
     FINISHED_AT_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
+    WARNINGS_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     """Batch id."""
     state: Global___AssessmentState.ValueType
@@ -527,6 +585,12 @@ class Assessment(_message.Message):
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Caller metadata."""
 
+    @_builtins.property
+    def warnings(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Plain-language warnings about the judge's verdicts (e.g. "the judge chose Essay A in 90%
+        of comparisons: these verdicts say little about the essays"); empty when none apply.
+        """
+
     def __init__(
         self,
         *,
@@ -546,10 +610,11 @@ class Assessment(_message.Message):
         finished_at: _timestamp_pb2.Timestamp | None = ...,
         correlation_id: _builtins.str = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        warnings: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "finished_at", b"finished_at", "judge", b"judge", "progress", b"progress", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_count", b"anchor_count", "assessment_id", b"assessment_id", "assignment_id", b"assignment_id", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "created_at", b"created_at", "detail", b"detail", "essay_count", b"essay_count", "failure_reason", b"failure_reason", "finished_at", b"finished_at", "grade_scale_id", b"grade_scale_id", "judge", b"judge", "metadata", b"metadata", "progress", b"progress", "state", b"state", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_count", b"anchor_count", "assessment_id", b"assessment_id", "assignment_id", b"assignment_id", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "created_at", b"created_at", "detail", b"detail", "essay_count", b"essay_count", "failure_reason", b"failure_reason", "finished_at", b"finished_at", "grade_scale_id", b"grade_scale_id", "judge", b"judge", "metadata", b"metadata", "progress", b"progress", "state", b"state", "updated_at", b"updated_at", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1056,6 +1121,11 @@ class GetAssessmentResultsResponse(_message.Message):
     FIT_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
     JUDGE_MODELS_FIELD_NUMBER: _builtins.int
+    PARTIAL_FIELD_NUMBER: _builtins.int
+    partial: _builtins.bool
+    """True for a FAILED or CANCELLED batch: the results are fitted on the verdicts paid for
+    before it ended and are not a finished assessment.
+    """
     @_builtins.property
     def assessment(self) -> Global___Assessment:
         """The batch."""
@@ -1089,10 +1159,11 @@ class GetAssessmentResultsResponse(_message.Message):
         fit: Global___FitStatistics | None = ...,
         history: _abc.Iterable[Global___FitSnapshot] | None = ...,
         judge_models: _abc.Iterable[_builtins.str] | None = ...,
+        partial: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "calibration", b"calibration", "fit", b"fit"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "calibration", b"calibration", "essays", b"essays", "fit", b"fit", "history", b"history", "judge_models", b"judge_models"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "calibration", b"calibration", "essays", b"essays", "fit", b"fit", "history", b"history", "judge_models", b"judge_models", "partial", b"partial"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -265,6 +265,7 @@ class TokenUsage(_message.Message):
     COMPLETION_TOKENS_FIELD_NUMBER: _builtins.int
     CACHE_READ_TOKENS_FIELD_NUMBER: _builtins.int
     CACHE_WRITE_TOKENS_FIELD_NUMBER: _builtins.int
+    ESTIMATED_FIELD_NUMBER: _builtins.int
     prompt_tokens: _builtins.int
     """Input tokens billed at the normal input price (excluding cache reads and writes)."""
     completion_tokens: _builtins.int
@@ -273,6 +274,11 @@ class TokenUsage(_message.Message):
     """Input tokens served from the provider's prompt cache."""
     cache_write_tokens: _builtins.int
     """Input tokens written to the provider's prompt cache."""
+    estimated: _builtins.bool
+    """True when part of these counts is the mesh's estimate, not the provider's report: a call
+    that timed out or was cancelled before the server said what it used is counted as its
+    prompt plus the whole max output, so cost is never under-reported.
+    """
     def __init__(
         self,
         *,
@@ -280,10 +286,11 @@ class TokenUsage(_message.Message):
         completion_tokens: _builtins.int = ...,
         cache_read_tokens: _builtins.int = ...,
         cache_write_tokens: _builtins.int = ...,
+        estimated: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_tokens", b"cache_read_tokens", "cache_write_tokens", b"cache_write_tokens", "completion_tokens", b"completion_tokens", "prompt_tokens", b"prompt_tokens"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_tokens", b"cache_read_tokens", "cache_write_tokens", b"cache_write_tokens", "completion_tokens", b"completion_tokens", "estimated", b"estimated", "prompt_tokens", b"prompt_tokens"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -78,6 +78,12 @@ class _ComparisonErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[
     """The provider's circuit breaker stayed open until the request expired."""
     COMPARISON_ERROR_REASON_PROVIDER_NOT_CONFIGURED: _ComparisonErrorReason.ValueType  # 12
     """The provider is not configured."""
+    COMPARISON_ERROR_REASON_UNSUPPORTED_FEATURE: _ComparisonErrorReason.ValueType  # 13
+    """The model server refused a feature the request needs in every form the mesh can ask for
+    it (e.g. every structured-output mode): a configuration error, never retried.
+    """
+    COMPARISON_ERROR_REASON_CANCELLED: _ComparisonErrorReason.ValueType  # 14
+    """The caller cancelled the request (its assessment ended) before a verdict arrived."""
 
 class ComparisonErrorReason(_ComparisonErrorReason, metaclass=_ComparisonErrorReasonEnumTypeWrapper):
     """ComparisonErrorReason classifies a failed comparison."""
@@ -108,6 +114,12 @@ COMPARISON_ERROR_REASON_CIRCUIT_OPEN: ComparisonErrorReason.ValueType  # 11
 """The provider's circuit breaker stayed open until the request expired."""
 COMPARISON_ERROR_REASON_PROVIDER_NOT_CONFIGURED: ComparisonErrorReason.ValueType  # 12
 """The provider is not configured."""
+COMPARISON_ERROR_REASON_UNSUPPORTED_FEATURE: ComparisonErrorReason.ValueType  # 13
+"""The model server refused a feature the request needs in every form the mesh can ask for
+it (e.g. every structured-output mode): a configuration error, never retried.
+"""
+COMPARISON_ERROR_REASON_CANCELLED: ComparisonErrorReason.ValueType  # 14
+"""The caller cancelled the request (its assessment ended) before a verdict arrived."""
 Global___ComparisonErrorReason: _TypeAlias = ComparisonErrorReason  # noqa: Y015
 
 class _StructuredOutputMethod:
@@ -128,6 +140,8 @@ class _StructuredOutputMethodEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper
     """JSON object mode without a schema."""
     STRUCTURED_OUTPUT_METHOD_NATIVE: _StructuredOutputMethod.ValueType  # 5
     """In-process simulation."""
+    STRUCTURED_OUTPUT_METHOD_TEXT: _StructuredOutputMethod.ValueType  # 6
+    """Plain text, parsed strictly as the verdict JSON (servers with no JSON mode)."""
 
 class StructuredOutputMethod(_StructuredOutputMethod, metaclass=_StructuredOutputMethodEnumTypeWrapper):
     """StructuredOutputMethod is how a model is made to answer in the verdict schema."""
@@ -144,6 +158,8 @@ STRUCTURED_OUTPUT_METHOD_JSON_OBJECT: StructuredOutputMethod.ValueType  # 4
 """JSON object mode without a schema."""
 STRUCTURED_OUTPUT_METHOD_NATIVE: StructuredOutputMethod.ValueType  # 5
 """In-process simulation."""
+STRUCTURED_OUTPUT_METHOD_TEXT: StructuredOutputMethod.ValueType  # 6
+"""Plain text, parsed strictly as the verdict JSON (servers with no JSON mode)."""
 Global___StructuredOutputMethod: _TypeAlias = StructuredOutputMethod  # noqa: Y015
 
 class _CircuitState:
@@ -273,12 +289,17 @@ class ComparisonRequest(_message.Message):
     JUDGE_FIELD_NUMBER: _builtins.int
     TTL_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    GROUP_ID_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Caller-chosen unique id; a resubmission with the same id is not queued twice."""
     results_subject_key: _builtins.str
     """Results go to subject "contracts.huleedu.llm.v1.results.<results_subject_key>"."""
     correlation_id: _builtins.str
     """Correlation id propagated to logs and to the result's headers."""
+    group_id: _builtins.str
+    """Requests sharing a group (cj uses the assessment id) are cancelled together by
+    CancelComparisons. Empty = not cancellable as a group.
+    """
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Caller metadata echoed back unchanged in the result."""
@@ -305,10 +326,11 @@ class ComparisonRequest(_message.Message):
         judge: _common_pb2.JudgeConfig | None = ...,
         ttl: _duration_pb2.Duration | None = ...,
         correlation_id: _builtins.str = ...,
+        group_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["judge", b"judge", "prompt", b"prompt", "ttl", b"ttl"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["correlation_id", b"correlation_id", "judge", b"judge", "metadata", b"metadata", "prompt", b"prompt", "request_id", b"request_id", "results_subject_key", b"results_subject_key", "ttl", b"ttl"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["correlation_id", b"correlation_id", "group_id", b"group_id", "judge", b"judge", "metadata", b"metadata", "prompt", b"prompt", "request_id", b"request_id", "results_subject_key", b"results_subject_key", "ttl", b"ttl"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -446,6 +468,7 @@ class ComparisonVerdict(_message.Message):
     PROBABILITY_A_FIELD_NUMBER: _builtins.int
     CONFIDENCE_FIELD_NUMBER: _builtins.int
     JUSTIFICATION_FIELD_NUMBER: _builtins.int
+    PROBABILITY_A_CONTRADICTED_FIELD_NUMBER: _builtins.int
     winner: Global___Winner.ValueType
     """The preferred essay."""
     probability_a: _builtins.float
@@ -454,6 +477,10 @@ class ComparisonVerdict(_message.Message):
     """Judge's confidence on a 1 (guess) to 5 (certain) scale."""
     justification: _builtins.str
     """The judge's short justification."""
+    probability_a_contradicted: _builtins.bool
+    """True when the logprobs gave a P(A) on the other side of 0.5 from the verdict: that
+    P(A) was dropped (probability_a is unset) and the hard verdict stands.
+    """
     def __init__(
         self,
         *,
@@ -461,10 +488,11 @@ class ComparisonVerdict(_message.Message):
         probability_a: _builtins.float | None = ...,
         confidence: _builtins.int = ...,
         justification: _builtins.str = ...,
+        probability_a_contradicted: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_probability_a", b"_probability_a", "probability_a", b"probability_a"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_probability_a", b"_probability_a", "confidence", b"confidence", "justification", b"justification", "probability_a", b"probability_a", "winner", b"winner"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_probability_a", b"_probability_a", "confidence", b"confidence", "justification", b"justification", "probability_a", b"probability_a", "probability_a_contradicted", b"probability_a_contradicted", "winner", b"winner"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__probability_a: _TypeAlias = _typing.Literal["probability_a"]  # noqa: Y015
     _WhichOneofArgType__probability_a: _TypeAlias = _typing.Literal["_probability_a", b"_probability_a"]  # noqa: Y015
@@ -532,6 +560,26 @@ class ComparisonResult(_message.Message):
         def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
+    @_typing.final
+    class FailedAttemptsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     VERDICT_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
@@ -546,6 +594,7 @@ class ComparisonResult(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    FAILED_ATTEMPTS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Id of the request this result answers."""
     provider: _builtins.str
@@ -588,6 +637,13 @@ class ComparisonResult(_message.Message):
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """The request's metadata, echoed."""
 
+    @_builtins.property
+    def failed_attempts(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """Failed provider attempts by kind (ComparisonErrorReason name without its prefix, e.g.
+        "TIMEOUT", "INVALID_RESPONSE"), retried ones included, so a verdict that took three
+        tries says why the first two failed.
+        """
+
     def __init__(
         self,
         *,
@@ -605,10 +661,11 @@ class ComparisonResult(_message.Message):
         attempts: _builtins.int = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         correlation_id: _builtins.str = ...,
+        failed_attempts: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "error", b"error", "outcome", b"outcome", "queued_at", b"queued_at", "started_at", b"started_at", "usage", b"usage", "verdict", b"verdict"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "completed_at", b"completed_at", "correlation_id", b"correlation_id", "cost_usd", b"cost_usd", "error", b"error", "metadata", b"metadata", "model", b"model", "outcome", b"outcome", "prompt_sha256", b"prompt_sha256", "provider", b"provider", "queued_at", b"queued_at", "request_id", b"request_id", "started_at", b"started_at", "usage", b"usage", "verdict", b"verdict"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "completed_at", b"completed_at", "correlation_id", b"correlation_id", "cost_usd", b"cost_usd", "error", b"error", "failed_attempts", b"failed_attempts", "metadata", b"metadata", "model", b"model", "outcome", b"outcome", "prompt_sha256", b"prompt_sha256", "provider", b"provider", "queued_at", b"queued_at", "request_id", b"request_id", "started_at", b"started_at", "usage", b"usage", "verdict", b"verdict"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["verdict", "error"]  # noqa: Y015
     _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
@@ -636,6 +693,7 @@ class ModelInfo(_message.Message):
     CACHE_WRITE_PRICE_PER_MTOK_FIELD_NUMBER: _builtins.int
     DEPRECATED_FIELD_NUMBER: _builtins.int
     SUPPORTS_TEMPERATURE_FIELD_NUMBER: _builtins.int
+    MAX_CONCURRENCY_FIELD_NUMBER: _builtins.int
     provider: _builtins.str
     """Provider id."""
     model_id: _builtins.str
@@ -662,6 +720,10 @@ class ModelInfo(_message.Message):
     """True when the provider has deprecated the model."""
     supports_temperature: _builtins.bool
     """True when the model accepts a temperature parameter."""
+    max_concurrency: _builtins.int
+    """Requests the model's server takes at once (its slots); 0 = no limit. The worker pool of
+    each replica never sends more.
+    """
     @_builtins.property
     def capabilities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Capability tags, e.g. "logprobs", "prompt_caching", "reasoning"."""
@@ -683,10 +745,11 @@ class ModelInfo(_message.Message):
         cache_write_price_per_mtok: _builtins.float = ...,
         deprecated: _builtins.bool = ...,
         supports_temperature: _builtins.bool = ...,
+        max_concurrency: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_price_per_mtok", b"cache_read_price_per_mtok", "cache_write_price_per_mtok", b"cache_write_price_per_mtok", "capabilities", b"capabilities", "context_window", b"context_window", "deprecated", b"deprecated", "display_name", b"display_name", "family", b"family", "input_price_per_mtok", b"input_price_per_mtok", "max_output_tokens", b"max_output_tokens", "model_id", b"model_id", "output_price_per_mtok", b"output_price_per_mtok", "provider", b"provider", "structured_output_method", b"structured_output_method", "supports_temperature", b"supports_temperature"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_price_per_mtok", b"cache_read_price_per_mtok", "cache_write_price_per_mtok", b"cache_write_price_per_mtok", "capabilities", b"capabilities", "context_window", b"context_window", "deprecated", b"deprecated", "display_name", b"display_name", "family", b"family", "input_price_per_mtok", b"input_price_per_mtok", "max_concurrency", b"max_concurrency", "max_output_tokens", b"max_output_tokens", "model_id", b"model_id", "output_price_per_mtok", b"output_price_per_mtok", "provider", b"provider", "structured_output_method", b"structured_output_method", "supports_temperature", b"supports_temperature"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -898,6 +961,54 @@ class TestProviderResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TestProviderResponse: _TypeAlias = TestProviderResponse  # noqa: Y015
+
+@_typing.final
+class CancelComparisonsRequest(_message.Message):
+    """CancelComparisonsRequest names a group of requests that no longer need a verdict."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.str
+    """The group_id the requests were submitted with."""
+    reason: _builtins.str
+    """Why (logged, and echoed in each cancelled request's error message)."""
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelComparisonsRequest: _TypeAlias = CancelComparisonsRequest  # noqa: Y015
+
+@_typing.final
+class CancelComparisonsResponse(_message.Message):
+    """CancelComparisonsResponse confirms the cancellation was recorded."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CANCELLED_FIELD_NUMBER: _builtins.int
+    cancelled: _builtins.bool
+    """True when the group was newly cancelled, false when it already was."""
+    def __init__(
+        self,
+        *,
+        cancelled: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled", b"cancelled"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelComparisonsResponse: _TypeAlias = CancelComparisonsResponse  # noqa: Y015
 
 @_typing.final
 class GetQueueStatsRequest(_message.Message):

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from contracts.huleedu.llm.v1 import llm_pb2 as huleedu_dot_llm_dot_v1_dot_llm__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n huleedu/llm/v1/llm_service.proto\x12\x0ehuleedu.llm.v1\x1a\x18huleedu/llm/v1/llm.proto2\xea\x03\n\x12LLMProviderService\x12h\n\x11SubmitComparisons\x12(.huleedu.llm.v1.SubmitComparisonsRequest\x1a).huleedu.llm.v1.SubmitComparisonsResponse\x12S\n\nListModels\x12!.huleedu.llm.v1.ListModelsRequest\x1a\".huleedu.llm.v1.ListModelsResponse\x12\\\n\rListProviders\x12$.huleedu.llm.v1.ListProvidersRequest\x1a%.huleedu.llm.v1.ListProvidersResponse\x12Y\n\x0cTestProvider\x12#.huleedu.llm.v1.TestProviderRequest\x1a$.huleedu.llm.v1.TestProviderResponse\x12\\\n\rGetQueueStats\x12$.huleedu.llm.v1.GetQueueStatsRequest\x1a%.huleedu.llm.v1.GetQueueStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n huleedu/llm/v1/llm_service.proto\x12\x0ehuleedu.llm.v1\x1a\x18huleedu/llm/v1/llm.proto2\xd4\x04\n\x12LLMProviderService\x12h\n\x11SubmitComparisons\x12(.huleedu.llm.v1.SubmitComparisonsRequest\x1a).huleedu.llm.v1.SubmitComparisonsResponse\x12S\n\nListModels\x12!.huleedu.llm.v1.ListModelsRequest\x1a\".huleedu.llm.v1.ListModelsResponse\x12\\\n\rListProviders\x12$.huleedu.llm.v1.ListProvidersRequest\x1a%.huleedu.llm.v1.ListProvidersResponse\x12Y\n\x0cTestProvider\x12#.huleedu.llm.v1.TestProviderRequest\x1a$.huleedu.llm.v1.TestProviderResponse\x12\\\n\rGetQueueStats\x12$.huleedu.llm.v1.GetQueueStatsRequest\x1a%.huleedu.llm.v1.GetQueueStatsResponse\x12h\n\x11\x43\x61ncelComparisons\x12(.huleedu.llm.v1.CancelComparisonsRequest\x1a).huleedu.llm.v1.CancelComparisonsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'huleedu.llm.v1.llm_service_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LLMPROVIDERSERVICE']._serialized_start=79
-  _globals['_LLMPROVIDERSERVICE']._serialized_end=569
+  _globals['_LLMPROVIDERSERVICE']._serialized_end=675
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,11 @@ class LLMProviderServiceStub:
                 request_serializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.GetQueueStatsRequest.SerializeToString,
                 response_deserializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.GetQueueStatsResponse.FromString,
                 _registered_method=True)
+        self.CancelComparisons = channel.unary_unary(
+                '/huleedu.llm.v1.LLMProviderService/CancelComparisons',
+                request_serializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.CancelComparisonsRequest.SerializeToString,
+                response_deserializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.CancelComparisonsResponse.FromString,
+                _registered_method=True)
 
 
 class LLMProviderServiceServicer:
@@ -101,6 +106,15 @@ class LLMProviderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelComparisons(self, request, context):
+        """CancelComparisons ends every queued and in-flight request of a group: each still gets
+        exactly one result (error CANCELLED, with the tokens it used or, for a call cut off in
+        flight, an estimate marked estimated), and queued ones make no provider call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LLMProviderServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +142,11 @@ def add_LLMProviderServiceServicer_to_server(servicer, server):
                     servicer.GetQueueStats,
                     request_deserializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.GetQueueStatsRequest.FromString,
                     response_serializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.GetQueueStatsResponse.SerializeToString,
+            ),
+            'CancelComparisons': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelComparisons,
+                    request_deserializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.CancelComparisonsRequest.FromString,
+                    response_serializer=huleedu_dot_llm_dot_v1_dot_llm__pb2.CancelComparisonsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +285,33 @@ class LLMProviderService:
             '/huleedu.llm.v1.LLMProviderService/GetQueueStats',
             huleedu_dot_llm_dot_v1_dot_llm__pb2.GetQueueStatsRequest.SerializeToString,
             huleedu_dot_llm_dot_v1_dot_llm__pb2.GetQueueStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelComparisons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/huleedu.llm.v1.LLMProviderService/CancelComparisons',
+            huleedu_dot_llm_dot_v1_dot_llm__pb2.CancelComparisonsRequest.SerializeToString,
+            huleedu_dot_llm_dot_v1_dot_llm__pb2.CancelComparisonsResponse.FromString,
             options,
             channel_credentials,
             insecure,

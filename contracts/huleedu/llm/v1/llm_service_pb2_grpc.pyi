@@ -43,6 +43,11 @@ class LLMProviderServiceStub:
     """TestProvider makes one small live call."""
     GetQueueStats: _grpc.UnaryUnaryMultiCallable[_llm_pb2.GetQueueStatsRequest, _llm_pb2.GetQueueStatsResponse]
     """GetQueueStats reports the work queue."""
+    CancelComparisons: _grpc.UnaryUnaryMultiCallable[_llm_pb2.CancelComparisonsRequest, _llm_pb2.CancelComparisonsResponse]
+    """CancelComparisons ends every queued and in-flight request of a group: each still gets
+    exactly one result (error CANCELLED, with the tokens it used or, for a call cut off in
+    flight, an estimate marked estimated), and queued ones make no provider call.
+    """
 
 @_typing.type_check_only
 class LLMProviderServiceAsyncStub(LLMProviderServiceStub):
@@ -59,6 +64,11 @@ class LLMProviderServiceAsyncStub(LLMProviderServiceStub):
     """TestProvider makes one small live call."""
     GetQueueStats: _aio.UnaryUnaryMultiCallable[_llm_pb2.GetQueueStatsRequest, _llm_pb2.GetQueueStatsResponse]  # type: ignore[assignment]
     """GetQueueStats reports the work queue."""
+    CancelComparisons: _aio.UnaryUnaryMultiCallable[_llm_pb2.CancelComparisonsRequest, _llm_pb2.CancelComparisonsResponse]  # type: ignore[assignment]
+    """CancelComparisons ends every queued and in-flight request of a group: each still gets
+    exactly one result (error CANCELLED, with the tokens it used or, for a call cut off in
+    flight, an estimate marked estimated), and queued ones make no provider call.
+    """
 
 class LLMProviderServiceServicer(metaclass=_abc_1.ABCMeta):
     """LLMProviderService queues comparison requests and judges them with LLM providers."""
@@ -102,5 +112,16 @@ class LLMProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_llm_pb2.GetQueueStatsResponse, _abc.Awaitable[_llm_pb2.GetQueueStatsResponse]]:
         """GetQueueStats reports the work queue."""
+
+    @_abc_1.abstractmethod
+    def CancelComparisons(
+        self,
+        request: _llm_pb2.CancelComparisonsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_llm_pb2.CancelComparisonsResponse, _abc.Awaitable[_llm_pb2.CancelComparisonsResponse]]:
+        """CancelComparisons ends every queued and in-flight request of a group: each still gets
+        exactly one result (error CANCELLED, with the tokens it used or, for a call cut off in
+        flight, an estimate marked estimated), and queued ones make no provider call.
+        """
 
 def add_LLMProviderServiceServicer_to_server(servicer: LLMProviderServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
