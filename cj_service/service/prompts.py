@@ -14,8 +14,10 @@ SYSTEM_PROMPT = (
     "essays, Essay A and Essay B, written for the same task. Decide which essay is the better "
     "response overall, judging quality of content, argument, organisation and language as the "
     "assessment instructions and rubric describe. Ignore essay length and the order in which "
-    "the essays are shown. Answer with the winner (Essay A or Essay B), your confidence on a "
-    "1 (a guess) to 5 (certain) scale, and a short justification."
+    "the essays are shown. Answer with one JSON object only, with exactly the keys "
+    '"winner" ("Essay A" or "Essay B"), "justification" (a short reason) and "confidence" '
+    "(an integer from 1, a guess, to 5, certain), for example: "
+    '{"winner": "Essay A", "justification": "It argues more clearly.", "confidence": 3}'
 )
 
 _BLOCKS = (

@@ -21,6 +21,9 @@ CONNECTION_ERROR = "CONNECTION_ERROR"
 CONTEXT_TOO_LONG = "CONTEXT_TOO_LONG"
 CIRCUIT_OPEN = "CIRCUIT_OPEN"
 PROVIDER_NOT_CONFIGURED = "PROVIDER_NOT_CONFIGURED"
+# The server refused every form of a feature the request needs: configuration, never retried.
+UNSUPPORTED_FEATURE = "UNSUPPORTED_FEATURE"
+CANCELLED = "CANCELLED"
 
 RETRYABLE = frozenset({RATE_LIMITED, PROVIDER_ERROR, TIMEOUT, INVALID_RESPONSE, CONNECTION_ERROR})
 # A final error of these kinds may succeed if the caller submits the pair again later.

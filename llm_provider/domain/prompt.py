@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llm_provider.domain.usage import estimate_tokens
-from llm_provider.domain.verdict import ESSAY_A, ESSAY_B
+from llm_provider.domain.verdict import ESSAY_A, ESSAY_B, MAX_CONFIDENCE, MIN_CONFIDENCE
 
+EXAMPLE = '{"winner": "Essay B", "justification": "Its argument is clearer.", "confidence": 4}'
 INSTRUCTION = (
-    "Compare the two essays above and decide which one is better. Answer with the winner "
-    f'("{ESSAY_A}" or "{ESSAY_B}"), a short justification, and your confidence from '
-    "1 (a guess) to 5 (certain)."
+    "Compare the two essays above and decide which one is better. Answer with one JSON object "
+    'and nothing else, with exactly these keys: "winner" (the string '
+    f'"{ESSAY_A}" or "{ESSAY_B}"), "justification" (one to three sentences) and "confidence" '
+    f"(an integer from {MIN_CONFIDENCE}, a guess, to {MAX_CONFIDENCE}, certain). "
+    f"Example: {EXAMPLE}"
 )
 
 

@@ -75,11 +75,13 @@ class HttpProvider(Provider):
             failure.usage = usage  # a truncated or unparseable answer is still billed
             raise
 
-    async def _post(self, call: ProviderCall) -> httpx.Response:
+    async def _post(self, call: ProviderCall, content: bytes | None = None) -> httpx.Response:
+        """POST `content` (default: the call's body); an adapter that negotiates sends its own."""
         headers = {"content-type": "application/json", **self.headers()}
         try:
             response = await self._client.post(
-                self.url(call), content=self.body(call), headers=headers,
+                self.url(call), content=self.body(call) if content is None else content,
+                headers=headers,
                 timeout=call.timeout_s or self.settings.timeout_s,
             )
         except httpx.TimeoutException as exc:
@@ -121,7 +123,8 @@ def _error_message(body: dict[str, Any]) -> str:
     error = body.get("error")
     if isinstance(error, dict):
         return str(error.get("message") or error.get("type") or "")
-    return str(error or "")
+    # Older vLLM puts "message" at the top level; FastAPI's validation errors sit in "detail".
+    return str(error or body.get("message") or body.get("detail") or "")
 
 
 def int_field(data: dict[str, Any], *path: str) -> int:

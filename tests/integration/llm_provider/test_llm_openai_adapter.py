@@ -122,9 +122,17 @@ async def test_a_slow_server_is_a_timeout_and_a_dead_one_a_connection_error(vend
     assert refused.value.kind == errors.CONNECTION_ERROR
 
 
-async def test_openai_compatible_servers_get_max_tokens(vendor):
+async def test_openai_compatible_servers_get_max_tokens_and_a_placeholder_key(vendor):
     local = OpenAIProvider(http_settings("openai_compatible", vendor.url, key=""))
     vendor.replies.append(Reply(200, completion()))
     await local.judge(provider_call("openai", "gpt-4o-mini"))
     sent = vendor.received[0]
-    assert sent.json()["max_tokens"] == 800 and "authorization" not in sent.headers
+    assert sent.json()["max_tokens"] == 800
+    assert sent.headers["authorization"] == "Bearer no-key"
+
+
+async def test_a_configured_key_is_sent_to_a_compatible_server(vendor):
+    local = OpenAIProvider(http_settings("openai_compatible", vendor.url, key="local-secret"))
+    vendor.replies.append(Reply(200, completion()))
+    await local.judge(provider_call("openai", "gpt-4o-mini"))
+    assert vendor.received[0].headers["authorization"] == "Bearer local-secret"

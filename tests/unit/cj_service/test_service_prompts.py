@@ -1,5 +1,7 @@
 """The judge's prompt carries the context blocks and the two texts, nothing identifying."""
 
+import json
+
 from cj_service.service import prompts
 
 
@@ -26,3 +28,13 @@ def test_render_puts_the_texts_as_essay_a_and_b_under_the_system_prompt():
     assert parts.system_prompt == prompts.SYSTEM_PROMPT
     assert (parts.essay_a_text, parts.essay_b_text) == ("first text", "second text")
     assert "Essay A" in parts.system_prompt and "Essay B" in parts.system_prompt
+
+
+def test_the_system_prompt_names_json_the_keys_the_values_and_an_example():
+    text = prompts.SYSTEM_PROMPT
+    for word in ("JSON", '"winner"', '"justification"', '"confidence"', '"Essay A"',
+                 '"Essay B"', "integer from 1", "to 5", "only"):
+        assert word in text
+    example = json.loads(text[text.index("{"):text.rindex("}") + 1])
+    assert set(example) == {"winner", "justification", "confidence"}
+    assert example["winner"] in ("Essay A", "Essay B") and 1 <= example["confidence"] <= 5
