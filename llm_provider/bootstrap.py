@@ -28,6 +28,7 @@ from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
 from contracts.tls import add_port
 from llm_provider.adapters import nats_client
 from llm_provider.adapters.attempts import AttemptStore
+from llm_provider.adapters.cancellations import CancelledGroupStore
 from llm_provider.adapters.jetstream import AckedPublisher
 from llm_provider.adapters.providers.base import Provider
 from llm_provider.adapters.providers.factory import build_adapters
@@ -46,6 +47,7 @@ from llm_provider.service.submit import Intake
 log = structlog.get_logger("llm_provider")
 SERVICE_NAMES = (channels.LLM_PROVIDER_SERVICE,)
 QUEUE_FULL_RETRY_S = 5.0
+CANCELLED_BUCKET = "HULEEDU_LLM_CANCELLED"
 
 
 @dataclass
@@ -62,6 +64,7 @@ class App:
     metrics_server: WSGIServer
     adapters: Mapping[str, Provider] = field(default_factory=dict)
     publisher: AckedPublisher | None = None
+    cancellations: CancelledGroupStore | None = None
 
     async def stop(self, grace: float = 5.0) -> None:
         """NOT_SERVING -> stop gRPC -> finish calls in flight -> drain NATS -> close clients."""
@@ -69,6 +72,8 @@ class App:
         await self.server.stop(grace)
         if self.workers is not None:
             await self.workers.stop(grace)
+        if self.cancellations is not None:
+            await self.cancellations.close()
         if self.publisher is not None:
             await self.publisher.close()
         if not self.nc.is_closed:
@@ -95,14 +100,15 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
                                    reconnect_time_wait=0.5)
     js = nc.jetstream()
     publisher = await AckedPublisher(nc).start()
-    queue, attempts = await _declare_when_ready(js, publisher, ns, config)
+    queue, attempts, cancellations = await _declare_when_ready(js, publisher, ns, config)
     manifest = load_manifest(config.manifest_path)
     adapters = dict(adapters) if adapters is not None else build_adapters(config)
     slots = build_slots(config.providers, adapters, worker=config.worker, now=clock.mono())
     workers = None
     if config.workers_enabled:
         judge = Judge(slots, manifest, ResultPublisher(publisher, ns), attempts, config.worker,
-                      clock, rng or np.random.default_rng(), metrics)
+                      clock, rng or np.random.default_rng(), metrics, cancellations)
+        cancellations.subscribe(judge.in_flight.cancel)
         workers = WorkerPool(nc, stream=queue.stream, durable=queue.durable, judge=judge,
                              settings=config.worker, metrics=metrics)
         await workers.start()
@@ -110,14 +116,14 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
                     config.queue_max_depth, config.worker.default_ttl_s, QUEUE_FULL_RETRY_S,
                     clock.wall)
     servicer = LLMProviderServicer(intake, manifest, slots, queue, config.queue_max_depth,
-                                   clock, metrics)
+                                   clock, metrics, cancellations)
     server, port, health_servicer = await _serve_grpc(servicer, config)
     metrics_server, _ = start_http_server(config.metrics_port, addr=config.grpc_host,
                                           registry=metrics.registry)
     log.info("llm_provider started", grpc_port=port, metrics_port=metrics_server.server_port,
              namespace=config.nats_namespace, providers=sorted(adapters))
     return App(config, port, metrics_server.server_port, server, health_servicer, nc, workers,
-               slots, metrics, metrics_server, adapters, publisher)
+               slots, metrics, metrics_server, adapters, publisher, cancellations)
 
 
 # A JetStream cluster that is electing leaders (a node just died or the cluster just
@@ -127,9 +133,11 @@ _NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
 DECLARE_TIMEOUT_S = 60.0
 
 
+Stores = tuple[WorkQueue, AttemptStore, CancelledGroupStore]
+
+
 async def _declare_when_ready(js: nats.js.JetStreamContext, publisher: AckedPublisher,
-                              ns: streams.Namespace, config: Config
-                              ) -> tuple[WorkQueue, AttemptStore]:
+                              ns: streams.Namespace, config: Config) -> Stores:
     deadline, delay = time.monotonic() + DECLARE_TIMEOUT_S, 0.5
     while True:
         try:
@@ -143,7 +151,7 @@ async def _declare_when_ready(js: nats.js.JetStreamContext, publisher: AckedPubl
 
 
 async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,
-                   ns: streams.Namespace, config: Config) -> tuple[WorkQueue, AttemptStore]:
+                   ns: streams.Namespace, config: Config) -> Stores:
     replicas = config.stream_replicas
     requests = streams.llm_requests_stream(ns, max_msgs=config.queue_max_depth, replicas=replicas)
     await streams.ensure_stream(js, requests)
@@ -153,9 +161,13 @@ async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,
     await streams.ensure_consumer(js, consumer)
     attempts = await AttemptStore.open(js, ns.name("HULEEDU_LLM_ATTEMPTS"), ttl=streams.DAY,
                                        replicas=replicas)
+    # Remembered longer than any request can live (TTL at most 23 h, the stream keeps 24 h).
+    cancellations = await CancelledGroupStore.open(
+        js, ns.name(CANCELLED_BUCKET), ttl=max(streams.DAY, config.worker.default_ttl_s),
+        replicas=replicas)
     queue = WorkQueue(js, publisher, stream=requests.name, subject=requests.subjects[0],
                       durable=consumer.durable)
-    return queue, attempts
+    return queue, attempts, cancellations
 
 
 async def _serve_grpc(servicer: LLMProviderServicer, config: Config

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 NS = "huleedu"
 _CALL_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)
+_TIMEOUT_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1200)
 
 
 class Metrics:
@@ -55,7 +56,20 @@ class Metrics:
         self.breaker_opened = Counter(
             "llm_circuit_opened_total", "Times a provider circuit opened.", ["provider"],
             namespace=NS, registry=r)
-
+        self.slot_wait = Histogram(
+            "llm_model_slot_wait_seconds",
+            "Time a call waited for a free slot of its model (max_concurrency).",
+            ["provider", "model"], namespace=NS, registry=r, buckets=_CALL_BUCKETS)
+        self.call_timeout = Histogram(
+            "llm_call_timeout_seconds", "Timeout given to each provider call (adaptive).",
+            ["provider", "model"], namespace=NS, registry=r, buckets=_TIMEOUT_BUCKETS)
+        self.estimated_tokens = Counter(
+            "llm_estimated_tokens_total",
+            "Tokens counted by estimate: timed-out or cancelled calls that reported none.",
+            ["provider", "model", "kind"], namespace=NS, registry=r)
+        self.cancelled = Counter(
+            "llm_cancelled_total", "Requests ended by CancelComparisons, by stage.",
+            ["provider", "stage"], namespace=NS, registry=r)
 
     def add(self, metric: Any, labels: tuple[str, ...], amount: float = 1.0) -> None:
         """Count on the hot path without touching prometheus_client (its inc() takes a lock
@@ -78,6 +92,7 @@ class Metrics:
         if found is None:
             found = self._children[key] = metric.labels(*labels)
         return found
+
 
 class _FlushFirst:
     """A collector with no metrics of its own: collecting it applies the pending tallies."""

@@ -38,6 +38,10 @@ class CircuitBreaker:
             return True
         return False
 
+    def probing(self) -> bool:
+        """Right after allow() said yes: True when that call is the half-open probe."""
+        return self.opened_at is not None
+
     def retry_in(self, now: float) -> float:
         """Seconds until a call might be allowed."""
         if self.opened_at is None:

@@ -17,11 +17,15 @@ class Usage:
     completion: int = 0
     cache_read: int = 0
     cache_write: int = 0
+    # Some counts are the mesh's estimate (a call that timed out or was cancelled in flight
+    # and reported nothing), not the provider's figures.
+    estimated: bool = False
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.prompt + other.prompt, self.completion + other.completion,
             self.cache_read + other.cache_read, self.cache_write + other.cache_write,
+            self.estimated or other.estimated,
         )
 
     @property

@@ -17,6 +17,7 @@ from llm_provider.adapters.queue import WorkQueue
 from llm_provider.domain.manifest import Manifest
 from llm_provider.metrics import Metrics
 from llm_provider.service import catalog
+from llm_provider.service.cancellation import CancelledGroups, cancel_comparisons
 from llm_provider.service.catalog import DOMAIN
 from llm_provider.service.clock import Clock
 from llm_provider.service.registry import ProviderSlot
@@ -47,6 +48,7 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
     max_depth: int
     clock: Clock
     metrics: Metrics
+    cancellations: CancelledGroups
 
     async def SubmitComparisons(
         self, request: llm_pb2.SubmitComparisonsRequest, context: grpc.aio.ServicerContext,
@@ -82,6 +84,11 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
                             context: grpc.aio.ServicerContext) -> llm_pb2.GetQueueStatsResponse:
         return await _guarded(
             context, lambda: catalog.queue_stats(self.queue, max_depth=self.max_depth))
+
+    async def CancelComparisons(
+        self, request: llm_pb2.CancelComparisonsRequest, context: grpc.aio.ServicerContext,
+    ) -> llm_pb2.CancelComparisonsResponse:
+        return await _guarded(context, lambda: cancel_comparisons(self.cancellations, request))
 
 
 async def _guarded(context: grpc.aio.ServicerContext, call: Callable[[], Awaitable[T]]) -> T:

@@ -44,7 +44,7 @@ def call_of(request: llm_pb2.ComparisonRequest, spec: ModelSpec, *, attempt: int
 
 def usage_of(message: common_pb2.TokenUsage) -> Usage:
     return Usage(message.prompt_tokens, message.completion_tokens,
-                 message.cache_read_tokens, message.cache_write_tokens)
+                 message.cache_read_tokens, message.cache_write_tokens, message.estimated)
 
 
 def add_usage(target: common_pb2.TokenUsage, usage: Usage) -> None:
@@ -52,6 +52,7 @@ def add_usage(target: common_pb2.TokenUsage, usage: Usage) -> None:
     target.completion_tokens += usage.completion
     target.cache_read_tokens += usage.cache_read
     target.cache_write_tokens += usage.cache_write
+    target.estimated = target.estimated or usage.estimated
 
 
 def timestamp(seconds: float) -> Timestamp:

@@ -8,8 +8,9 @@ a redelivery, and the results stream's Nats-Msg-Id dedupe keeps the result uniqu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -17,17 +18,22 @@ import structlog
 
 from contracts.huleedu.events.v1 import events_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
-from llm_provider.adapters.providers.base import ProviderCall
+from llm_provider.adapters.providers.base import ProviderCall, ProviderReply
 from llm_provider.config import WorkerSettings
 from llm_provider.domain import errors
+from llm_provider.domain.accounting import billed_usage, uses_attempt
 from llm_provider.domain.backoff import retry_delay
 from llm_provider.domain.circuit import OPEN
 from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import Manifest, ModelSpec
+from llm_provider.domain.usage import Usage
 from llm_provider.metrics import Metrics
 from llm_provider.service import outcomes
+from llm_provider.service.calling import Attempt, Caller
+from llm_provider.service.cancellation import CancelledGroups, InFlight, Ticket
 from llm_provider.service.clock import Clock
 from llm_provider.service.convert import add_usage, call_of, seconds_of
+from llm_provider.service.models import ModelRuntimes
 from llm_provider.service.registry import ProviderSlot
 
 log = structlog.get_logger("llm_provider.judging")
@@ -63,87 +69,145 @@ class Judge:
     clock: Clock
     rng: np.random.Generator
     metrics: Metrics
+    cancelled: CancelledGroups
+    in_flight: InFlight = field(default_factory=InFlight)
+    runtimes: ModelRuntimes = field(default_factory=ModelRuntimes)
+    _stored: set[str] = field(default_factory=set)  # ids whose state is in the attempts KV
+
+    def __post_init__(self) -> None:
+        self.caller = Caller(self.runtimes, self.settings, self.clock, self.metrics)
 
     async def handle(self, queued: llm_pb2.QueuedComparison, *, delivery: int) -> Disposition:
         """Process one delivery (`delivery` counts from 1, as JetStream's num_delivered)."""
         request = queued.request
-        state = (await self.attempts.load(request.request_id) if delivery > 1 else None)
-        state = state or outcomes.new_state(queued)
+        loaded = await self.attempts.load(request.request_id) if delivery > 1 else None
+        if loaded is not None:
+            self._stored.add(request.request_id)
+        # Entered before the cancellation check, with no await between: a cancellation
+        # arriving from now on reaches this request through its ticket.
+        ticket = self.in_flight.enter(request.group_id)
+        try:
+            return await self._handle(queued, loaded or outcomes.new_state(queued), ticket)
+        finally:
+            self.in_flight.leave(ticket)
+            self._stored.discard(request.request_id)
+
+    async def _handle(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
+                      ticket: Ticket) -> Disposition:
+        request = queued.request
         slot = self.slots.get(request.judge.provider)
         spec = self.manifest.get(request.judge.provider, request.judge.model)
+        reason = ticket.reason or (self.cancelled.reason(ticket.group_id)
+                                   if ticket.group_id else None)
+        if reason is not None:
+            self._count_cancel(request, "queued")
+            return await self._final_error(queued, state, spec, outcomes.cancelled(reason))
         if self.clock.wall() >= seconds_of(queued.expires_at):
             return await self._expire(queued, state, slot, spec)
         if slot is None or spec is None or not slot.ready:
             failure = ProviderFailure(errors.PROVIDER_NOT_CONFIGURED,
                                       f"{request.judge.provider} is not configured here")
             return await self._final_error(queued, state, spec, failure)
-        return await self._attempt(queued, state, slot, spec)
+        attempt = Attempt(call_of(request, spec, attempt=outcomes.calls_made(state) + 1))
+        if await self._run(slot, attempt, ticket):
+            return await self._cut_off(queued, state, slot, attempt, ticket.reason or "")
+        return await self._settle(queued, state, slot, attempt)
 
-    async def _attempt(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
-                       slot: ProviderSlot, spec: ModelSpec) -> Disposition:
-        call = call_of(queued.request, spec, attempt=state.attempts + 1)
-        now = self.clock.mono()
-        if not slot.breaker.allow(now):
-            return self._defer(queued, slot, slot.breaker.retry_in(now), "circuit_open")
-        tokens = call.prompt.estimated_tokens() + call.max_tokens
-        wait = slot.limiter.reserve(now, tokens)
-        if wait > self.settings.max_local_wait_s:
-            slot.limiter.refund(tokens)
-            slot.breaker.release()
-            return self._defer(queued, slot, wait, "budget")
-        if wait > 0:
-            self.metrics.rate_limit_wait.labels(slot.settings.name).observe(wait)
-            await self.clock.sleep(wait)
-        return await self._call(queued, state, slot, call, tokens)
-
-    async def _call(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
-                    slot: ProviderSlot, call: ProviderCall, tokens: int) -> Disposition:
-        assert slot.adapter is not None
-        state.started_at.FromNanoseconds(int(self.clock.wall() * 1e9))
-        state.prompt_sha256 = slot.adapter.prompt_sha256(call)
-        started = self.clock.mono()
+    async def _run(self, slot: ProviderSlot, attempt: Attempt, ticket: Ticket) -> bool:
+        """Run the try; True when the request's group was cancelled while it ran."""
+        if not ticket.group_id:
+            await self.caller.run(slot, attempt)
+            return False
+        ticket.task = asyncio.create_task(self.caller.run(slot, attempt))
         try:
-            reply = await slot.adapter.judge(call)
-        except ProviderFailure as failure:
-            return await self._failed(queued, state, slot, call, failure)
-        except Exception as exc:  # an adapter bug must not lose the request: retry, then fail
-            log.exception("provider adapter raised", provider=slot.settings.name)
-            wrapped = ProviderFailure(errors.PROVIDER_ERROR, f"adapter error: {exc!r}")
-            return await self._failed(queued, state, slot, call, wrapped)
+            await ticket.task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if ticket.reason is None or (current is not None and current.cancelling()):
+                raise  # the worker itself is stopping
+            return True
         finally:
-            elapsed = self.clock.mono() - started
-            self.metrics.child(self.metrics.call_seconds, slot.settings.name).observe(elapsed)
+            ticket.task = None
+        return False
+
+    async def _settle(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
+                      slot: ProviderSlot, attempt: Attempt) -> Disposition:
+        if attempt.deferral is not None:
+            return self._defer(queued, slot, *attempt.deferral)
+        if attempt.failure is not None:
+            return await self._failed(queued, state, slot, attempt, attempt.failure)
+        assert attempt.reply is not None
+        return await self._succeeded(queued, state, slot, attempt, attempt.reply)
+
+    async def _succeeded(self, queued: llm_pb2.QueuedComparison,
+                         state: llm_pb2.ComparisonResult, slot: ProviderSlot, attempt: Attempt,
+                         reply: ProviderReply) -> Disposition:
+        self._stamp(state, slot, attempt.call)
         slot.breaker.record_success()
-        slot.limiter.settle(self.clock.mono(), estimated=tokens, actual=reply.usage.input_total
-                            + reply.usage.completion)
+        slot.limiter.settle(self.clock.mono(), estimated=attempt.size,
+                            actual=reply.usage.input_total + reply.usage.completion)
         state.attempts += 1
         add_usage(state.usage, reply.usage)
         state.ClearField("error")
         outcomes.record_verdict(state, reply.verdict)
-        self._count_call(call, "ok")
-        return await self._publish(queued, state, call.spec, delivery_retried=state.attempts > 1)
+        self._count_call(attempt.call, "ok")
+        return await self._publish(queued, state, attempt.call.spec)
 
     async def _failed(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
-                      slot: ProviderSlot, call: ProviderCall,
+                      slot: ProviderSlot, attempt: Attempt,
                       failure: ProviderFailure) -> Disposition:
         now = self.clock.mono()
-        state.attempts += 1
-        add_usage(state.usage, failure.usage)
-        self._count_call(call, failure.kind)
+        self._stamp(state, slot, attempt.call)
+        self._charge(state, attempt, failure.kind, failure.usage,
+                     uses_attempt(probe=attempt.probe, retryable=failure.retryable))
         self._track_health(slot, failure, now)
         if failure.retry_after:
             slot.limiter.pause_until(now + failure.retry_after)
         if not failure.retryable or state.attempts >= self.settings.max_attempts:
-            return await self._final_error(queued, state, call.spec, failure)
+            return await self._final_error(queued, state, attempt.call.spec, failure)
         outcomes.record_error(state, failure)
         await self.attempts.save(state)
-        delay = retry_delay(state.attempts, base=self.settings.backoff_base_s,
+        delay = retry_delay(max(state.attempts, 1), base=self.settings.backoff_base_s,
                             cap=self.settings.backoff_max_s, rng=self.rng,
                             retry_after=failure.retry_after)
         self.metrics.retries.labels(slot.settings.name, failure.kind).inc()
         log.info("retry scheduled", request_id=state.request_id, kind=failure.kind,
-                 attempt=state.attempts, delay_s=round(delay, 3))
+                 attempt=state.attempts, probe=attempt.probe, delay_s=round(delay, 3),
+                 message=failure.message[:200])
         return self._nak(queued, delay)
+
+    async def _cut_off(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
+                       slot: ProviderSlot, attempt: Attempt, reason: str) -> Disposition:
+        """The group was cancelled while this request waited for, or was in, its call."""
+        stage = "in_flight" if attempt.called else "queued"
+        self._count_cancel(queued.request, stage)
+        failure = outcomes.cancelled(reason)
+        if attempt.called:
+            self._stamp(state, slot, attempt.call)
+            self._charge(state, attempt, failure.kind, failure.usage, True)
+        return await self._final_error(queued, state, attempt.call.spec, failure)
+
+    def _stamp(self, state: llm_pb2.ComparisonResult, slot: ProviderSlot,
+               call: ProviderCall) -> None:
+        assert slot.adapter is not None
+        state.started_at.FromNanoseconds(int(self.clock.wall() * 1e9))
+        state.prompt_sha256 = slot.adapter.prompt_sha256(call)
+
+    def _charge(self, state: llm_pb2.ComparisonResult, attempt: Attempt, kind: str,
+                reported: Usage, counts: bool) -> None:
+        """Bill a failed call (an estimate when it reported nothing and may have run)."""
+        call = attempt.call
+        usage = billed_usage(kind, reported, prompt_tokens=call.prompt.estimated_tokens(),
+                             max_tokens=call.max_tokens)
+        add_usage(state.usage, usage)
+        state.failed_attempts[kind] += 1
+        state.attempts += 1 if counts else 0
+        self._count_call(call, kind)
+        if usage.estimated:
+            labels = (call.spec.provider, call.spec.model_id)
+            self.metrics.add(self.metrics.estimated_tokens, (*labels, "prompt"), usage.prompt)
+            self.metrics.add(self.metrics.estimated_tokens, (*labels, "completion"),
+                             usage.completion)
 
     def _track_health(self, slot: ProviderSlot, failure: ProviderFailure, now: float) -> None:
         if failure.kind not in errors.UNHEALTHY:
@@ -169,14 +233,14 @@ class Judge:
         outcomes.record_error(state, failure)
         log.warning("comparison failed", request_id=state.request_id, kind=failure.kind,
                     attempts=state.attempts, message=failure.message[:200])
-        return await self._publish(queued, state, spec, delivery_retried=state.attempts > 1)
+        return await self._publish(queued, state, spec)
 
     async def _publish(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
-                       spec: ModelSpec | None, *, delivery_retried: bool) -> Disposition:
+                       spec: ModelSpec | None) -> Disposition:
         result = outcomes.finish(state, queued, spec=spec, completed=self.clock.wall())
         await self.publisher.publish(queued.request.results_subject_key, result,
                                      outcomes.usage_event(result))
-        if delivery_retried:
+        if result.request_id in self._stored:
             await self.attempts.forget(result.request_id)
         self._count_result(result)
         return ACK
@@ -191,6 +255,9 @@ class Judge:
         # Never sleep past expiry: the redelivery that finds the TTL spent ends the request.
         left = seconds_of(queued.expires_at) - self.clock.wall()
         return Disposition(False, max(0.0, min(delay, left + 0.01)))
+
+    def _count_cancel(self, request: llm_pb2.ComparisonRequest, stage: str) -> None:
+        self.metrics.add(self.metrics.cancelled, (request.judge.provider, stage))
 
     def _count_call(self, call: ProviderCall, outcome: str) -> None:
         self.metrics.add(self.metrics.provider_calls,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.huleedu.events.v1 import events_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.domain import errors
+from llm_provider.domain.accounting import CANCELLED
 from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import ModelSpec
 from llm_provider.domain.usage import cost_usd
@@ -43,6 +44,17 @@ def record_verdict(state: llm_pb2.ComparisonResult, verdict: Verdict) -> None:
     message.justification = verdict.justification
     if verdict.probability_a is not None:
         message.probability_a = verdict.probability_a
+    message.probability_a_contradicted = verdict.probability_a_contradicted
+
+
+def calls_made(state: llm_pb2.ComparisonResult) -> int:
+    """Provider calls made so far: every one before the last failed (a success ends it),
+    and failed half-open probes are in failed_attempts but not in attempts."""
+    return max(state.attempts, sum(state.failed_attempts.values()))
+
+
+def cancelled(reason: str) -> ProviderFailure:
+    return ProviderFailure(CANCELLED, f"cancelled: {reason}"[:1_000])
 
 
 def finish(state: llm_pb2.ComparisonResult, queued: llm_pb2.QueuedComparison, *,

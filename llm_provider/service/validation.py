@@ -43,9 +43,23 @@ def validate(request: llm_pb2.ComparisonRequest, *, manifest: Manifest,
     return _parameters(judge, spec) or _context(request, spec)
 
 
+def id_problem(name: str, value: str, *, required: bool) -> str | None:
+    """The rule for caller-chosen ids: printable, at most MAX_REQUEST_ID characters."""
+    if required and not value:
+        return f"{name} must not be empty"
+    if len(value) > MAX_REQUEST_ID:
+        return f"{name} must be at most {MAX_REQUEST_ID} characters"
+    if not value.isprintable():
+        return f"{name} must be printable characters"
+    return None
+
+
 def _envelope(request: llm_pb2.ComparisonRequest) -> Rejection | None:
     if not request.request_id or len(request.request_id) > MAX_REQUEST_ID:
         return _invalid(f"request_id must be 1..{MAX_REQUEST_ID} characters")
+    problem = id_problem("group_id", request.group_id, required=False)
+    if problem:
+        return _invalid(problem)
     if not subjects.is_valid_results_key(request.results_subject_key):
         return _invalid(f"results_subject_key {request.results_subject_key!r} is not one token")
     ttl = request.ttl.seconds + request.ttl.nanos / 1e9

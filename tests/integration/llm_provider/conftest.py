@@ -59,8 +59,9 @@ async def _delete_streams(nats_url: str, ns: streams.Namespace) -> None:
     for name in ("HULEEDU_LLM_REQUESTS", "HULEEDU_LLM_RESULTS"):
         with suppress(Exception):
             await js.delete_stream(ns.name(name))
-    with suppress(Exception):
-        await js.delete_key_value(ns.name("HULEEDU_LLM_ATTEMPTS"))
+    for bucket in ("HULEEDU_LLM_ATTEMPTS", "HULEEDU_LLM_CANCELLED"):
+        with suppress(Exception):
+            await js.delete_key_value(ns.name(bucket))
     await nc.close()
 
 
