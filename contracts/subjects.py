@@ -19,6 +19,7 @@ CJ_EVENTS_ALL = "huleedu.cj.v1.>"
 CJ_ASSESSMENT_COMPLETED = "huleedu.cj.v1.assessment.completed"
 CJ_ASSESSMENT_RESULT = "huleedu.cj.v1.assessment.result"
 CJ_ASSESSMENT_FAILED = "huleedu.cj.v1.assessment.failed"
+CJ_ASSESSMENT_CANCELLED = "huleedu.cj.v1.assessment.cancelled"
 CJ_RESOURCE_CONSUMPTION = "huleedu.cj.v1.resource.consumption"
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

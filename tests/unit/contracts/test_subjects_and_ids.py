@@ -20,6 +20,7 @@ def test_every_cj_event_subject_is_under_the_cj_wildcard():
         subjects.CJ_ASSESSMENT_COMPLETED,
         subjects.CJ_ASSESSMENT_RESULT,
         subjects.CJ_ASSESSMENT_FAILED,
+        subjects.CJ_ASSESSMENT_CANCELLED,
         subjects.CJ_RESOURCE_CONSUMPTION,
     ):
         assert subject.startswith(subjects.CJ_EVENTS_ALL.removesuffix(">"))

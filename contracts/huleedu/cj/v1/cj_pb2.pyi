@@ -541,6 +541,7 @@ class Assessment(_message.Message):
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
     WARNINGS_FIELD_NUMBER: _builtins.int
+    SIMULATED_JUDGE_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     """Batch id."""
     state: Global___AssessmentState.ValueType
@@ -561,6 +562,10 @@ class Assessment(_message.Message):
     """Grade scale id, when grades are projected."""
     correlation_id: _builtins.str
     """Correlation id."""
+    simulated_judge: _builtins.bool
+    """True when the judge is the simulated one: its verdicts demonstrate the flow, not the
+    essays' quality.
+    """
     @_builtins.property
     def progress(self) -> Global___AssessmentProgress:
         """Progress counts."""
@@ -611,10 +616,11 @@ class Assessment(_message.Message):
         correlation_id: _builtins.str = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         warnings: _abc.Iterable[_builtins.str] | None = ...,
+        simulated_judge: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "finished_at", b"finished_at", "judge", b"judge", "progress", b"progress", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_count", b"anchor_count", "assessment_id", b"assessment_id", "assignment_id", b"assignment_id", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "created_at", b"created_at", "detail", b"detail", "essay_count", b"essay_count", "failure_reason", b"failure_reason", "finished_at", b"finished_at", "grade_scale_id", b"grade_scale_id", "judge", b"judge", "metadata", b"metadata", "progress", b"progress", "state", b"state", "updated_at", b"updated_at", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_count", b"anchor_count", "assessment_id", b"assessment_id", "assignment_id", b"assignment_id", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "created_at", b"created_at", "detail", b"detail", "essay_count", b"essay_count", "failure_reason", b"failure_reason", "finished_at", b"finished_at", "grade_scale_id", b"grade_scale_id", "judge", b"judge", "metadata", b"metadata", "progress", b"progress", "simulated_judge", b"simulated_judge", "state", b"state", "updated_at", b"updated_at", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1005,6 +1011,12 @@ class FitStatistics(_message.Message):
     COMPARISONS_FIELD_NUMBER: _builtins.int
     CONVERGED_FIELD_NUMBER: _builtins.int
     RELIABILITY_SE_FIELD_NUMBER: _builtins.int
+    POSITION_BIAS_CI_LOW_FIELD_NUMBER: _builtins.int
+    POSITION_BIAS_CI_HIGH_FIELD_NUMBER: _builtins.int
+    BIAS_BY_PERIOD_FIELD_NUMBER: _builtins.int
+    BIAS_DRIFT_FIELD_NUMBER: _builtins.int
+    BIAS_DRIFT_SE_FIELD_NUMBER: _builtins.int
+    BIAS_DRIFT_FLAGGED_FIELD_NUMBER: _builtins.int
     reliability: _builtins.float
     """Honest (de-inflated) reliability used by the stopping rule."""
     ssr: _builtins.float
@@ -1023,6 +1035,20 @@ class FitStatistics(_message.Message):
     """Standard error of `reliability` over the batch's essays (Fisher z through
     Spearman-Brown). Infinite under 4 essays.
     """
+    position_bias_ci_low: _builtins.float
+    """95% interval of the position bias (contains position_bias)."""
+    position_bias_ci_high: _builtins.float
+    """Upper end of that interval."""
+    bias_drift: _builtins.float
+    """Drift: the fitted change in position bias per batch (last verdict minus first), logits."""
+    bias_drift_se: _builtins.float
+    """Standard error of bias_drift."""
+    bias_drift_flagged: _builtins.bool
+    """True when the drift is significant (|bias_drift| > 1.96 bias_drift_se, two-sided 5%)."""
+    @_builtins.property
+    def bias_by_period(self) -> _containers.RepeatedCompositeFieldContainer[Global___BiasPeriod]:
+        """Position bias estimated separately on each quarter of the verdicts, in judging order."""
+
     def __init__(
         self,
         *,
@@ -1034,14 +1060,58 @@ class FitStatistics(_message.Message):
         comparisons: _builtins.int = ...,
         converged: _builtins.bool = ...,
         reliability_se: _builtins.float = ...,
+        position_bias_ci_low: _builtins.float = ...,
+        position_bias_ci_high: _builtins.float = ...,
+        bias_by_period: _abc.Iterable[Global___BiasPeriod] | None = ...,
+        bias_drift: _builtins.float = ...,
+        bias_drift_se: _builtins.float = ...,
+        bias_drift_flagged: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparisons", b"comparisons", "converged", b"converged", "log_likelihood", b"log_likelihood", "position_bias", b"position_bias", "position_bias_se", b"position_bias_se", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bias_by_period", b"bias_by_period", "bias_drift", b"bias_drift", "bias_drift_flagged", b"bias_drift_flagged", "bias_drift_se", b"bias_drift_se", "comparisons", b"comparisons", "converged", b"converged", "log_likelihood", b"log_likelihood", "position_bias", b"position_bias", "position_bias_ci_high", b"position_bias_ci_high", "position_bias_ci_low", b"position_bias_ci_low", "position_bias_se", b"position_bias_se", "reliability", b"reliability", "reliability_se", b"reliability_se", "ssr", b"ssr"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FitStatistics: _TypeAlias = FitStatistics  # noqa: Y015
+
+@_typing.final
+class BiasPeriod(_message.Message):
+    """BiasPeriod is the position bias over one stretch of a batch's verdicts."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIRST_COMPARISON_FIELD_NUMBER: _builtins.int
+    END_COMPARISON_FIELD_NUMBER: _builtins.int
+    A_SHARE_FIELD_NUMBER: _builtins.int
+    POSITION_BIAS_FIELD_NUMBER: _builtins.int
+    POSITION_BIAS_SE_FIELD_NUMBER: _builtins.int
+    first_comparison: _builtins.int
+    """First verdict of the stretch (0-based, in the order verdicts were applied)."""
+    end_comparison: _builtins.int
+    """One past its last verdict."""
+    a_share: _builtins.float
+    """Share of the stretch's verdicts that chose Essay A."""
+    position_bias: _builtins.float
+    """Position bias fitted on the stretch with the essays' scores held at the batch's fit."""
+    position_bias_se: _builtins.float
+    """Its standard error."""
+    def __init__(
+        self,
+        *,
+        first_comparison: _builtins.int = ...,
+        end_comparison: _builtins.int = ...,
+        a_share: _builtins.float = ...,
+        position_bias: _builtins.float = ...,
+        position_bias_se: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["a_share", b"a_share", "end_comparison", b"end_comparison", "first_comparison", b"first_comparison", "position_bias", b"position_bias", "position_bias_se", b"position_bias_se"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BiasPeriod: _TypeAlias = BiasPeriod  # noqa: Y015
 
 @_typing.final
 class FitSnapshot(_message.Message):

@@ -291,6 +291,86 @@ class AssessmentFailed(_message.Message):
 Global___AssessmentFailed: _TypeAlias = AssessmentFailed  # noqa: Y015
 
 @_typing.final
+class AssessmentCancelled(_message.Message):
+    """AssessmentCancelled is published once per cancelled batch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class MetadataEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ASSESSMENT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    CANCELLED_AT_FIELD_NUMBER: _builtins.int
+    COMPARISONS_MADE_FIELD_NUMBER: _builtins.int
+    COMPARISONS_FAILED_FIELD_NUMBER: _builtins.int
+    COST_USD_FIELD_NUMBER: _builtins.int
+    USAGE_FIELD_NUMBER: _builtins.int
+    CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    METADATA_FIELD_NUMBER: _builtins.int
+    assessment_id: _builtins.str
+    """Batch id."""
+    reason: _builtins.str
+    """The caller's reason."""
+    comparisons_made: _builtins.int
+    """Verdicts applied before the cancel."""
+    comparisons_failed: _builtins.int
+    """Comparisons that had failed before the cancel."""
+    cost_usd: _builtins.float
+    """Cost in US dollars so far."""
+    correlation_id: _builtins.str
+    """Correlation id of the submission."""
+    @_builtins.property
+    def cancelled_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was cancelled."""
+
+    @_builtins.property
+    def usage(self) -> _common_pb2.TokenUsage:
+        """Tokens so far."""
+
+    @_builtins.property
+    def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Caller metadata."""
+
+    def __init__(
+        self,
+        *,
+        assessment_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        cancelled_at: _timestamp_pb2.Timestamp | None = ...,
+        comparisons_made: _builtins.int = ...,
+        comparisons_failed: _builtins.int = ...,
+        cost_usd: _builtins.float = ...,
+        usage: _common_pb2.TokenUsage | None = ...,
+        correlation_id: _builtins.str = ...,
+        metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cancelled_at", b"cancelled_at", "usage", b"usage"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "cancelled_at", b"cancelled_at", "comparisons_failed", b"comparisons_failed", "comparisons_made", b"comparisons_made", "correlation_id", b"correlation_id", "cost_usd", b"cost_usd", "metadata", b"metadata", "reason", b"reason", "usage", b"usage"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssessmentCancelled: _TypeAlias = AssessmentCancelled  # noqa: Y015
+
+@_typing.final
 class ResourceConsumption(_message.Message):
     """ResourceConsumption reports the judging a batch actually consumed."""
 
