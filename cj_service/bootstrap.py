@@ -37,6 +37,7 @@ from cj_service.entrypoints.servicer import SERVICE_NAME, CJAssessmentServicer
 from cj_service.metrics import Metrics
 from cj_service.service.deps import Deps
 from cj_service.service.dispatch import Dispatcher
+from cj_service.service.provider_cancel import GroupCanceller
 from contracts import channels, streams
 from contracts.huleedu.cj.v1 import cj_service_pb2, cj_service_pb2_grpc
 from contracts.serving import LoggingInterceptor, add_standard_services, set_health
@@ -186,6 +187,8 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
         js, db, metrics, namespace=config.namespace, interval_s=config.pipeline.relay_interval_s
     )
     deps.kick, deps.notify_outbox = dispatcher.kick, relay.notify
+    canceller = GroupCanceller(deps)
+    deps.cancel_group = canceller.request
     consumer = ResultsConsumer(js, deps, consumer_spec)
     server, health_servicer, port = await _grpc(config, deps, admin_repo, content)
     metrics_port = metrics.serve(config.metrics_port, host=config.grpc_host)
@@ -209,7 +212,7 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
         nc,
         port,
         metrics_port,
-        stoppables=[relay, dispatcher, consumer, *loops],
+        stoppables=[relay, dispatcher, canceller, consumer, *loops],
         channels=[content_ch, llm_ch],
     )
 

@@ -19,6 +19,9 @@ class BatchDefaults:
     max_in_flight: int = 100
     min_judge_success_rate: float = 0.5
     stall_timeout_s: float = 900.0
+    # Fail with PROVIDER_UNAVAILABLE after this long without a verdict and only provider-health
+    # failures (5xx, timeouts, connection errors, open circuit, expiry) since the last one.
+    provider_patience_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,9 @@ def _defaults(env: Mapping[str, str]) -> BatchDefaults:
             _get(env, "CJ_MIN_JUDGE_SUCCESS_RATE", str(d.min_judge_success_rate))
         ),
         stall_timeout_s=float(_get(env, "CJ_STALL_TIMEOUT_S", str(d.stall_timeout_s))),
+        provider_patience_s=float(
+            _get(env, "CJ_PROVIDER_PATIENCE_S", str(d.provider_patience_s))
+        ),
     )
 
 

@@ -157,6 +157,39 @@ async def stalled_batch_ids(conn: AsyncConnection, *, limit: int = 100) -> list[
     return [r.id for r in await conn.execute(stmt, {"n": limit})]
 
 
+async def impatient_batch_ids(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
+    """Live batches with failures and no verdict for longer than their provider patience."""
+    stmt = text(
+        "SELECT id FROM batches WHERE state IN ('SUBMITTED', 'RUNNING') "
+        "AND failed_since_verdict <> '{}'::jsonb "
+        "AND coalesce(verdict_at, created_at) < now() - make_interval(secs => provider_patience_s) "
+        "ORDER BY id LIMIT :n"
+    )
+    return [r.id for r in await conn.execute(stmt, {"n": limit})]
+
+
+async def uncancelled_batch_ids(
+    conn: AsyncConnection, *, settle_s: float, within_s: float, limit: int = 100
+) -> list[tuple[str, str, str]]:
+    """(id, state, reason) of batches that ended between `within_s` and `settle_s` ago and
+    whose comparisons llm_provider has not yet confirmed cancelling."""
+    stmt = text(
+        "SELECT id, state, failure_reason || completion_reason AS reason FROM batches "
+        "WHERE NOT llm_cancelled AND state NOT IN ('SUBMITTED', 'RUNNING') "
+        "AND finished_at BETWEEN now() - make_interval(secs => :within) "
+        "AND now() - make_interval(secs => :settle) ORDER BY finished_at LIMIT :n"
+    )
+    rows = await conn.execute(stmt, {"within": within_s, "settle": settle_s, "n": limit})
+    return [(r.id, r.state, r.reason) for r in rows]
+
+
+async def mark_llm_cancelled(conn: AsyncConnection, batch_id: str) -> None:
+    """llm_provider confirmed the batch's group cancelled (no version bump: not a change of
+    the batch itself)."""
+    stmt = update(batches).where(batches.c.id == batch_id).values(llm_cancelled=True)
+    await conn.execute(stmt)
+
+
 async def count_by_state(conn: AsyncConnection) -> dict[str, int]:
     stmt = select(batches.c.state, func.count()).group_by(batches.c.state)
     return {state: int(n) for state, n in await conn.execute(stmt)}

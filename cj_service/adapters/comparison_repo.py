@@ -88,6 +88,31 @@ async def apply_outcomes(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]
         await conn.execute(_APPLY, [dict(r) for r in rows])
 
 
+_LATE = (
+    update(comparisons)
+    .where(c.id == bindparam("cid"), c.status == Status.ABANDONED.value, c.attempts == 0)
+    .values(
+        provider=bindparam("provider"),
+        model=bindparam("model"),
+        prompt_tokens=bindparam("prompt_tokens"),
+        completion_tokens=bindparam("completion_tokens"),
+        cache_read_tokens=bindparam("cache_read_tokens"),
+        cache_write_tokens=bindparam("cache_write_tokens"),
+        cost_usd=bindparam("cost_usd"),
+        prompt_sha256=bindparam("prompt_sha256"),
+        attempts=bindparam("attempts"),
+        error=bindparam("error"),
+    )
+    .returning(c.id)
+)
+
+
+async def record_late(conn: AsyncConnection, row: Mapping[str, Any]) -> bool:
+    """Record a late result's spend on its ABANDONED comparison (status unchanged); False
+    when one was recorded already (attempts > 0), so a redelivery is not counted twice."""
+    return (await conn.execute(_LATE, dict(row))).first() is not None
+
+
 async def mark_submitted(conn: AsyncConnection, comparison_ids: Sequence[str]) -> int:
     stmt = (
         update(comparisons)

@@ -1,4 +1,5 @@
-"""Client of llm_provider: SubmitComparisons in chunks, ListModels behind a TTL cache."""
+"""Client of llm_provider: SubmitComparisons in chunks, CancelComparisons of a batch's group,
+ListModels behind a TTL cache."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ class LLMClient:
             llm_pb2.SubmitComparisonsRequest(requests=list(requests)), timeout=self._timeout
         )
         return list(response.outcomes)
+
+    async def cancel(self, group_id: str, reason: str) -> bool:
+        """CancelComparisons for one group; grpc errors propagate (the caller retries later)."""
+        response = await self._stub.CancelComparisons(
+            llm_pb2.CancelComparisonsRequest(group_id=group_id, reason=reason),
+            timeout=self._timeout,
+        )
+        return response.cancelled
 
     async def known_models(self) -> frozenset[tuple[str, str]]:
         """(provider, model) pairs of the manifest, deprecated ones included, cached."""

@@ -56,6 +56,24 @@ def _tokens() -> list[Column]:
     ]
 
 
+def _judge_health() -> list[Column]:
+    """0006: what the judge's calls did (migration 0006_judge_health says what each holds)."""
+    empty = text("'{}'::jsonb")
+    return [
+        Column("failed_attempts", JSONB, nullable=False, server_default=empty),  # kind -> n
+        Column("failed_since_verdict", JSONB, nullable=False, server_default=empty),
+        Column("probability_a_dropped", Integer, nullable=False, server_default="0"),
+        Column("a_wins", Integer, nullable=False, server_default="0"),  # verdicts for Essay A
+        Column("tokens_estimated", Boolean, nullable=False, server_default="false"),
+        Column("provider_patience_s", Float, nullable=False, server_default="300"),
+        Column("verdict_at", DateTime(timezone=True), nullable=True),  # the last verdict
+        Column("last_error", Text, nullable=False, server_default=""),  # "KIND: message"
+        Column("position_bias", Float, nullable=True),
+        Column("position_bias_se", Float, nullable=True),
+        Column("llm_cancelled", Boolean, nullable=False, server_default="false"),
+    ]
+
+
 batches = Table(
     "batches",
     metadata,
@@ -99,6 +117,7 @@ batches = Table(
     Column("correlation_id", Text, nullable=False, server_default=""),
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("results", LargeBinary, nullable=True),  # serialized GetAssessmentResultsResponse
+    *_judge_health(),
     _now(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("progress_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),

@@ -75,9 +75,8 @@ def submit_command(request: cj_pb2.SubmitAssessmentRequest) -> SubmitCommand:
             min_comparisons_per_essay=s.min_comparisons_per_essay,
             max_in_flight=s.max_in_flight,
             min_judge_success_rate=s.min_judge_success_rate,
-            stall_timeout_s=s.stall_timeout.ToTimedelta().total_seconds()
-            if s.HasField("stall_timeout")
-            else None,
+            stall_timeout_s=_seconds(s, "stall_timeout"),
+            provider_patience_s=_seconds(s, "provider_patience"),
         ),
         assignment_id=request.assignment_id,
         student_prompt_content_id=request.student_prompt_content_id,
@@ -88,6 +87,13 @@ def submit_command(request: cj_pb2.SubmitAssessmentRequest) -> SubmitCommand:
         metadata=dict(request.metadata),
         seed=request.seed,
     )
+
+
+def _seconds(stopping: cj_pb2.StoppingOptions, name: str) -> float | None:
+    """A Duration option in seconds; None when unset (0 would be "set to zero")."""
+    if not stopping.HasField(name):  # type: ignore[arg-type]
+        return None
+    return float(getattr(stopping, name).ToTimedelta().total_seconds())
 
 
 def state_filter(value: int) -> str:

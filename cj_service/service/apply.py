@@ -2,7 +2,11 @@
 
 Outcomes per result: judged / failed (applied), duplicate (already applied), late (the batch
 or the comparison ended first), unknown (no such comparison). Only applied results change
-state; the others are counted and acknowledged.
+state; the others are counted and acknowledged -- a late result's spend and failed attempts
+still count towards its batch (judge_stats.count_late), once.
+
+A result saying the judge cannot be used at all (judge_health.MISCONFIGURED) fails the batch
+at once with JUDGE_MISCONFIGURED and the provider's message.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
-from cj_service.service import live_fits, steps
+from cj_service.service import finish, judge_stats, live_fits, steps
 from cj_service.service.deps import Deps
 from cj_service.service.model import IN_FLIGHT, TERMINAL, Status, StepOutcome
 from contracts.huleedu.llm.v1 import llm_pb2
 
 T = TypeVar("T")
-_TOKENS = ("prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens")
+_TOKENS = judge_stats.TOKENS
 
 
 async def route(
@@ -55,18 +59,41 @@ async def apply_results(
         if batch is None:
             _count(out, "unknown", len(results))
             return out
-        fresh = await _fresh(conn, batch, results, out)
+        fresh, late = await _fresh(conn, batch, results, out)
+        batch = await judge_stats.count_late(conn, batch, late) if late else batch
         if not fresh:
             return out
-        await comparison_repo.apply_outcomes(conn, [row for row, _ in fresh])
-        done_before = batch.comparisons_done
-        batch = await batch_repo.update_batch(
-            conn, batch.id, progress_at=func.now(), **_counters(batch, [row for row, _ in fresh])
-        )
-        live_fits.extend(deps, out, batch, done_before, _judged_rows(fresh))
-        await steps.advance(conn, batch, deps, out)
+        await _apply(conn, batch, fresh, deps, out)
     live_fits.remember(deps, out)  # committed: the memo now matches the stored rows
     return out
+
+
+async def _apply(conn: AsyncConnection, batch, fresh: list[_Fresh], deps: Deps, out) -> None:
+    """Write the fresh outcomes and the batch's counters, then fail or step the batch."""
+    await comparison_repo.apply_outcomes(conn, [f.update for f in fresh])
+    done_before = batch.comparisons_done
+    applied = [f.result for f in fresh]
+    batch = await batch_repo.update_batch(
+        conn,
+        batch.id,
+        progress_at=func.now(),
+        **_counters(batch, [f.update for f in fresh]),
+        **judge_stats.fresh_values(batch, applied),
+    )
+    live_fits.extend(deps, out, batch, done_before, _judged_rows(fresh))
+    detail = judge_stats.misconfiguration(batch, applied)
+    if detail and batch.state in steps.LIVE:
+        await finish.fail(conn, batch, "JUDGE_MISCONFIGURED", detail, deps, out)
+        return
+    await steps.advance(conn, batch, deps, out)
+
+
+class _Fresh(NamedTuple):
+    """A result that changes its comparison's state: the UPDATE row, the stored row, itself."""
+
+    update: dict[str, Any]
+    row: Any
+    result: llm_pb2.ComparisonResult
 
 
 class _JudgedRow(NamedTuple):
@@ -81,41 +108,46 @@ class _JudgedRow(NamedTuple):
     chain: int | None
 
 
-def _judged_rows(fresh: Sequence[tuple[dict[str, Any], Any]]) -> list[_JudgedRow]:
+def _judged_rows(fresh: Sequence[_Fresh]) -> list[_JudgedRow]:
     return [
         _JudgedRow(
-            row.idx_a,
-            row.idx_b,
-            u["winner"],
-            u["probability_a"],
-            u["provider"],
-            u["model"],
-            row.chain,
+            f.row.idx_a,
+            f.row.idx_b,
+            f.update["winner"],
+            f.update["probability_a"],
+            f.update["provider"],
+            f.update["model"],
+            f.row.chain,
         )
-        for u, row in fresh
-        if u["new_status"] == Status.JUDGED
+        for f in fresh
+        if f.update["new_status"] == Status.JUDGED
     ]
 
 
-async def _fresh(conn: AsyncConnection, batch, results, out: StepOutcome) -> list[tuple[dict, Any]]:
-    """The results that change state, as update rows; count the rest."""
+async def _fresh(
+    conn: AsyncConnection, batch, results, out: StepOutcome
+) -> tuple[list[_Fresh], list[llm_pb2.ComparisonResult]]:
+    """The results that change state (as update rows) and the late ones; count the rest."""
     current = {r.id: r for r in await comparison_repo.by_ids(conn, [r.request_id for r in results])}
     now = datetime.now(UTC)
-    fresh, seen = [], set()
+    fresh: list[_Fresh] = []
+    late: list[llm_pb2.ComparisonResult] = []
+    seen: set[str] = set()
     for result in results:
         row = current.get(result.request_id)
         kind = _classify(batch, row, result.request_id in seen)
         seen.add(result.request_id)
         if kind != "fresh":
             _count(out, kind)
+            late += [result] if kind == "late" else []
             continue
         assert row is not None  # "fresh" means the comparison exists and is in flight
         update = outcome_row(result)
-        fresh.append((update, row))
+        fresh.append(_Fresh(update, row, result))
         _count(out, "judged" if update["new_status"] == Status.JUDGED else "failed")
         out.latencies.append((now - (row.submitted_at or row.created_at)).total_seconds())
     out.applied += len(fresh)
-    return fresh
+    return fresh, late
 
 
 def _classify(batch, row, repeated: bool) -> str:
@@ -147,8 +179,9 @@ def outcome_row(result: llm_pb2.ComparisonResult) -> dict[str, Any]:
         "attempts": result.attempts,
         **{name: getattr(result.usage, name) for name in _TOKENS},
     }
-    verdict = result.verdict if result.WhichOneof("outcome") == "verdict" else None
-    if verdict is not None and _usable(verdict):
+    error = judge_stats.final_error(result)
+    if error is None:
+        verdict = result.verdict
         row.update(
             new_status=Status.JUDGED.value,
             winner=int(verdict.winner),
@@ -159,7 +192,6 @@ def outcome_row(result: llm_pb2.ComparisonResult) -> dict[str, Any]:
             error_retryable=False,
         )
         return row
-    error = result.error if verdict is None else _unusable_verdict()
     row.update(
         new_status=Status.FAILED.value,
         winner=0,
@@ -170,19 +202,6 @@ def outcome_row(result: llm_pb2.ComparisonResult) -> dict[str, Any]:
         error_retryable=error.retryable,
     )
     return row
-
-
-def _usable(verdict: llm_pb2.ComparisonVerdict) -> bool:
-    return verdict.winner != llm_pb2.WINNER_UNSPECIFIED or verdict.HasField("probability_a")
-
-
-def _unusable_verdict() -> llm_pb2.ComparisonError:
-    # A verdict without a winner must not count as "B won" (the seed's silent default).
-    return llm_pb2.ComparisonError(
-        reason=llm_pb2.COMPARISON_ERROR_REASON_INVALID_RESPONSE,
-        message="verdict without a winner",
-        retryable=True,
-    )
 
 
 def _counters(batch, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -29,6 +29,8 @@ class Deps:
     admin_source: Any = None  # AssignmentContextSource (admin repository), None until wired
     kick: Callable[[str], None] = lambda batch_id: None  # dispatch a batch's PENDING rows
     notify_outbox: Callable[[], None] = lambda: None  # wake the outbox relay
+    # tell llm_provider a batch ended (group id, reason): provider_cancel.GroupCanceller
+    cancel_group: Callable[[str, str], None] = lambda group_id, reason: None
     cache: BatchCache = field(default_factory=BatchCache)  # CPU only; see batch_cache.py
     fit_pool: Executor | None = None  # where fits run; None = the loop's default executor
 

@@ -119,6 +119,7 @@ async def _pending_requests(deps: Deps, batch_id: str) -> list[llm_pb2.Compariso
             judge=judge,
             ttl=ttl,
             correlation_id=batch.correlation_id,
+            group_id=batch_id,  # CancelComparisons(group_id=batch id) when the batch ends
         )
         for r in rows
     ]

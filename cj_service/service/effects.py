@@ -1,4 +1,5 @@
-"""What happens after a step's transaction commits: metrics, dispatch, outbox wake-up."""
+"""What happens after a step's transaction commits: metrics, dispatch, outbox wake-up, and
+for a batch that ended, the cancellation of its comparisons still queued in llm_provider."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from cj_service.service.deps import Deps
 from cj_service.service.model import StepOutcome
 
 log = structlog.get_logger("cj_service.steps")
+
+
+def cancel_reason(state: str, reason: str) -> str:
+    """Why llm_provider is asked to drop a batch's comparisons, e.g. "assessment failed
+    (JUDGE_MISCONFIGURED)"."""
+    return f"assessment {state.lower()} ({reason})" if reason else f"assessment {state.lower()}"
 
 
 def after_commit(deps: Deps, out: StepOutcome) -> None:
@@ -30,4 +37,5 @@ def after_commit(deps: Deps, out: StepOutcome) -> None:
         if out.duration_s is not None:
             m.batch_duration.observe(out.duration_s)
         deps.notify_outbox()
+        deps.cancel_group(out.batch_id, cancel_reason(out.finished, out.reason))
         log.info("batch_finished", batch_id=out.batch_id, state=out.finished, reason=out.reason)

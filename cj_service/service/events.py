@@ -85,7 +85,7 @@ async def completed(
             duration=_duration(batch),
             models=models,
             cost_usd=batch.cost_usd,
-            usage=views.usage(batch),
+            usage=views.batch_usage(batch),
         ),
     )
     await consumption(conn, batch, models)

@@ -1,4 +1,9 @@
-"""Terminal transitions: finalize (results + events), fail, cancel. Callers hold the row lock."""
+"""Terminal transitions: finalize (results + events), fail, cancel. Callers hold the row lock.
+
+Every transition fits the verdicts paid for so far (a failed or cancelled batch's results are
+served as partial ones) and, after commit, asks llm_provider to stop the batch's queued and
+in-flight comparisons (effects.after_commit).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.service import events, results
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, Status, StepOutcome
+from contracts.huleedu.cj.v1 import cj_pb2
 
 INSUFFICIENT = "INSUFFICIENT_ESSAYS"
 
@@ -20,6 +26,27 @@ async def finalize(
     conn: AsyncConnection, batch: Row, reason: str, deps: Deps, out: StepOutcome
 ) -> Row:
     """Final fit, grades and the three completion events, in the caller's transaction."""
+    final = await final_results(conn, batch, _unfitted_reason(reason), deps, out)
+    await comparison_repo.abandon_in_flight(conn, batch.id)
+    batch = await batch_repo.update_batch(
+        conn,
+        batch.id,
+        state=State.COMPLETED.value,
+        completion_reason=reason,
+        finished_at=func.now(),
+        comparisons_in_flight=0,
+        results=final.SerializeToString(),
+        **fit_values(final),
+    )
+    await events.completed(conn, batch, final)
+    _finished(out, State.COMPLETED, reason, batch)
+    return batch
+
+
+async def final_results(
+    conn: AsyncConnection, batch: Row, unfitted_reason: str, deps: Deps, out: StepOutcome
+) -> cj_pb2.GetAssessmentResultsResponse:
+    """The fit of every verdict so far with grades (the unfitted result without verdicts)."""
     essays = [
         results.EssayInfo(e.essay_id, e.display_name, e.is_anchor, e.anchor_grade)
         for e in await batch_repo.load_essays(conn, batch.id)
@@ -33,7 +60,7 @@ async def finalize(
         grade_scale_id=batch.grade_scale_id,
         seed=batch.seed,
         bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
-        unfitted_reason=_unfitted_reason(reason),
+        unfitted_reason=unfitted_reason,
         failed=[
             (r.idx_a, r.idx_b)
             for r in await comparison_repo.open_rows(conn, batch.id)
@@ -41,21 +68,20 @@ async def finalize(
         ],
     )
     out.final_fit_seconds = time.perf_counter() - started
-    await comparison_repo.abandon_in_flight(conn, batch.id)
-    batch = await batch_repo.update_batch(
-        conn,
-        batch.id,
-        state=State.COMPLETED.value,
-        completion_reason=reason,
-        finished_at=func.now(),
-        comparisons_in_flight=0,
-        results=final.SerializeToString(),
-        reliability=final.fit.reliability,
-        ssr=final.fit.ssr,
-    )
-    await events.completed(conn, batch, final)
-    _finished(out, State.COMPLETED, reason, batch)
-    return batch
+    return final
+
+
+def fit_values(final: cj_pb2.GetAssessmentResultsResponse) -> dict[str, float]:
+    """The batch columns the final fit sets (none when there was nothing to fit)."""
+    fit = final.fit
+    if not fit.comparisons:
+        return {}
+    return {
+        "reliability": fit.reliability,
+        "ssr": fit.ssr,
+        "position_bias": fit.position_bias,
+        "position_bias_se": fit.position_bias_se,
+    }
 
 
 def _unfitted_reason(reason: str) -> str:
@@ -67,6 +93,7 @@ def _unfitted_reason(reason: str) -> str:
 async def fail(
     conn: AsyncConnection, batch: Row, reason: str, detail: str, deps: Deps, out: StepOutcome
 ) -> Row:
+    final = await final_results(conn, batch, "no verdicts to fit", deps, out)
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
         conn,
@@ -76,6 +103,8 @@ async def fail(
         detail=detail,
         finished_at=func.now(),
         comparisons_in_flight=0,
+        results=final.SerializeToString(),
+        **fit_values(final),
     )
     await events.failed(conn, batch)
     _finished(out, State.FAILED, reason, batch)
@@ -85,6 +114,7 @@ async def fail(
 async def cancel(
     conn: AsyncConnection, batch: Row, detail: str, deps: Deps, out: StepOutcome
 ) -> Row:
+    final = await final_results(conn, batch, "no verdicts to fit", deps, out)
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
         conn,
@@ -93,6 +123,8 @@ async def cancel(
         detail=detail,
         finished_at=func.now(),
         comparisons_in_flight=0,
+        results=final.SerializeToString(),
+        **fit_values(final),
     )
     await events.consumption(conn, batch, await events.model_usage(conn, batch.id))
     _finished(out, State.CANCELLED, "CANCELLED", batch)

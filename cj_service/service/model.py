@@ -56,6 +56,7 @@ class StoppingIn:
     max_in_flight: int = 0
     min_judge_success_rate: float = 0.0
     stall_timeout_s: float | None = None
+    provider_patience_s: float | None = None
 
 
 @dataclass(frozen=True)

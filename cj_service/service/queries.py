@@ -14,7 +14,7 @@ from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.domain.reliability import split_half_se
 from cj_service.service import views
 from cj_service.service.deps import Deps
-from cj_service.service.model import State
+from cj_service.service.model import TERMINAL, State
 from contracts.errors import failed_precondition, invalid_argument, not_found
 from contracts.huleedu.cj.v1 import cj_pb2
 
@@ -91,16 +91,24 @@ def _parse_time(value: object) -> datetime:
         ) from None
 
 
+PARTIAL = frozenset({State.FAILED, State.CANCELLED})
+
+
 async def results(deps: Deps, assessment_id: str) -> cj_pb2.GetAssessmentResultsResponse:
+    """A completed batch's results; a failed or cancelled one's, fitted on the verdicts paid
+    for before it ended, marked partial."""
     batch = await get_batch(deps, assessment_id)
-    if batch.state != State.COMPLETED or batch.results is None:
+    if batch.state not in TERMINAL or batch.results is None:
         raise failed_precondition(
             "INVALID_STATE",
-            f"assessment {assessment_id} is {batch.state}; results exist once it is COMPLETED",
+            f"assessment {assessment_id} is {batch.state}; results exist once it has ended"
+            if batch.state not in TERMINAL
+            else f"assessment {assessment_id} ended ({batch.state}) before results were kept",
             state=batch.state,
         )
     response = cj_pb2.GetAssessmentResultsResponse.FromString(batch.results)
     response.assessment.CopyFrom(views.assessment(batch))
+    response.partial = batch.state in PARTIAL
     async with deps.db.read() as conn:
         history = await batch_repo.snapshot_history(conn, assessment_id)
     response.history.extend(

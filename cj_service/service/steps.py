@@ -15,7 +15,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
-from cj_service.domain import stopping
+from cj_service.domain import judge_health, stopping
 from cj_service.service import finish, live_fits, planning, statistics, views
 from cj_service.service.deps import Deps
 from cj_service.service.model import State, StepOutcome
@@ -34,7 +34,10 @@ async def advance(conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcom
     batch = await check_if_due(conn, batch, deps, out)
     decision = stopping.decide(progress(batch), policy(batch, deps))
     if decision.action == stopping.FAIL:
-        return await finish.fail(conn, batch, "JUDGE_FAILURE_RATE", decision.detail, deps, out)
+        detail = judge_health.failure_rate_detail(
+            decision.detail, batch.failed_attempts or {}, batch.last_error
+        )
+        return await finish.fail(conn, batch, "JUDGE_FAILURE_RATE", detail, deps, out)
     reason = batch.completion_reason or _REASONS.get(decision.reason, "")
     if decision.action == stopping.FINALIZE or batch.completion_reason:
         if batch.comparisons_in_flight == 0:
@@ -108,7 +111,7 @@ async def check_if_due(conn: AsyncConnection, batch: Row, deps: Deps, out: StepO
         "fewest_comparisons": fewest_comparisons(v, await _unjudgeable(conn, batch, deps, v)),
     }
     if v is not None and snapshot_due(batch, deps.config.pipeline.snapshots_per_budget):
-        values["ssr"] = await _snapshot(conn, batch, deps, v, reliability, out)
+        values.update(await _snapshot(conn, batch, deps, v, reliability, out))
     return await batch_repo.update_batch(conn, batch.id, **values)
 
 
@@ -161,10 +164,10 @@ def snapshot_due(batch: Row, per_budget: int) -> bool:
 
 async def _snapshot(
     conn: AsyncConnection, batch: Row, deps: Deps, v, reliability: float, out: StepOutcome
-) -> float:
+) -> dict[str, float]:
     """A point of the fit history: the honest figure the check computed, and SSR with the
     scores and bias of its one fixed-prior fit (the empirical-Bayes fit of all verdicts,
-    three times dearer, is left to the final result)."""
+    three times dearer, is left to the final result). Returns the batch columns it sets."""
     started = time.perf_counter()
     ssr, fit = await deps.off_loop(statistics.naive_fit, v)
     out.refit_seconds += time.perf_counter() - started
@@ -180,7 +183,11 @@ async def _snapshot(
         ses=fit.se.tolist(),
         prior_sd=fit.prior_sd,
     )
-    return ssr
+    return {
+        "ssr": ssr,
+        "position_bias": float(fit.beta[0]),
+        "position_bias_se": float(fit.beta_se[0]),
+    }
 
 
 def chunked(batch: Row, want: int, *, fraction: float) -> int:

@@ -216,6 +216,7 @@ def _values(deps: Deps, cmd: SubmitCommand, ctx: Context, essays, batch_id: str)
         max_in_flight=max(1, min(s.max_in_flight or default_window(d.max_in_flight, n), budget)),
         min_judge_success_rate=s.min_judge_success_rate or d.min_judge_success_rate,
         stall_timeout_s=s.stall_timeout_s or d.stall_timeout_s,
+        provider_patience_s=s.provider_patience_s or d.provider_patience_s,
         instructions_text=ctx.instructions,
         student_prompt_text=ctx.student_prompt,
         rubric_text=ctx.rubric,

@@ -9,6 +9,8 @@ from cj_service.service.model import SubmitCommand
 from contracts import ids
 from contracts.errors import ServiceError, failed_precondition, invalid_argument
 
+MAX_PROVIDER_PATIENCE_S = 24 * 3600.0
+
 
 def validate(cmd: SubmitCommand) -> None:
     if not cmd.request_id:
@@ -76,6 +78,9 @@ def _check_stopping(cmd: SubmitCommand) -> None:
         problems.append("stopping.min_judge_success_rate must be in [0, 1]")
     if s.stall_timeout_s is not None and s.stall_timeout_s <= 0:
         problems.append("stopping.stall_timeout must be positive")
+    patience = s.provider_patience_s
+    if patience is not None and not 0 < patience <= MAX_PROVIDER_PATIENCE_S:
+        problems.append("stopping.provider_patience must be positive and at most 24 h")
     if problems:
         raise invalid_argument("INVALID_ARGUMENT", "; ".join(problems), field="stopping")
 

@@ -8,8 +8,9 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.engine import Row
 
+from cj_service.domain.judge_warnings import judge_warnings
 from cj_service.domain.reliability import split_half_se
-from cj_service.service.model import State
+from cj_service.service.model import TERMINAL, State
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
@@ -32,6 +33,13 @@ def usage(row: Row) -> common_pb2.TokenUsage:
     )
 
 
+def batch_usage(row: Row) -> common_pb2.TokenUsage:
+    """The batch's tokens, flagged when part of them is llm_provider's estimate."""
+    total = usage(row)
+    total.estimated = bool(row.tokens_estimated)
+    return total
+
+
 def judge(row: Row) -> common_pb2.JudgeConfig:
     config = common_pb2.JudgeConfig()
     config.ParseFromString(row.judge_config)
@@ -52,9 +60,26 @@ def progress(row: Row) -> cj_pb2.AssessmentProgress:
         reliability=row.reliability,
         ssr=row.ssr,
         cost_usd=row.cost_usd,
-        usage=usage(row),
+        usage=batch_usage(row),
         target_reliability=row.target_reliability,
         reliability_se=split_half_se(row.reliability, n_texts(row)),
+        failed_attempts={k: int(n) for k, n in (row.failed_attempts or {}).items()},
+        probability_a_dropped=row.probability_a_dropped,
+    )
+
+
+def warnings(row: Row) -> list[str]:
+    """Plain-language warnings about the judge's verdicts so far (domain/judge_warnings.py).
+    The reliability is judged only once the batch ended: a running batch's is still rising."""
+    final = row.state in TERMINAL and row.comparisons_done > 0 and n_texts(row) >= 4
+    return judge_warnings(
+        a_wins=row.a_wins,
+        verdicts=row.comparisons_done,
+        reliability=row.reliability if final else None,
+        reliability_se=split_half_se(row.reliability, n_texts(row)) if final else None,
+        position_bias=row.position_bias,
+        position_bias_se=row.position_bias_se,
+        p_a_dropped=row.probability_a_dropped,
     )
 
 
@@ -82,6 +107,7 @@ def assessment(row: Row) -> cj_pb2.Assessment:
         finished_at=timestamp(row.finished_at),
         correlation_id=row.correlation_id,
         metadata=dict(row.metadata or {}),
+        warnings=warnings(row),
     )
 
 

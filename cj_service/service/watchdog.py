@@ -3,16 +3,22 @@
 The watchdog takes the same row lock as every step but with SKIP LOCKED, and re-checks the
 staleness under the lock: a batch whose step is running right now is simply left for the
 next round, so the watchdog never races a continuation (the seed's monitor did).
+
+It also applies the provider-patience rule (domain/judge_health.py: no verdict for the
+batch's provider_patience and only provider-health failures since the last one fail the
+batch as PROVIDER_UNAVAILABLE; a provider answering 504 kept a batch RUNNING for an hour),
+and re-sends the cancellations llm_provider did not confirm (provider_cancel.py).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Row
 
 from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.adapters.tables import batches
-from cj_service.service import effects, finish
+from cj_service.domain import judge_health
+from cj_service.service import effects, finish, provider_cancel
 from cj_service.service.deps import Deps
 from cj_service.service.model import Status, StepOutcome
 
@@ -23,10 +29,13 @@ _STALE = text(
 
 
 async def sweep(deps: Deps) -> list[StepOutcome]:
-    """One watchdog round over every stalled batch."""
+    """One watchdog round over every stalled or impatient batch, then the cancellations."""
     async with deps.db.read() as conn:
         stalled = await batch_repo.stalled_batch_ids(conn)
+        impatient = await batch_repo.impatient_batch_ids(conn)
     outcomes = [await check_batch(deps, batch_id) for batch_id in stalled]
+    outcomes += [await check_patience(deps, b) for b in impatient if b not in stalled]
+    await provider_cancel.retry_pending(deps)
     return [o for o in outcomes if o.finished]
 
 
@@ -46,6 +55,49 @@ async def check_batch(deps: Deps, batch_id: str) -> StepOutcome:
         deps.metrics.watchdog.labels(action=f"{out.finished.lower()}").inc()
     effects.after_commit(deps, out)
     return out
+
+
+_SINCE_VERDICT = func.extract(
+    "epoch", func.now() - func.coalesce(batches.c.verdict_at, batches.c.created_at)
+).label("since_verdict_s")
+
+
+async def check_patience(deps: Deps, batch_id: str) -> StepOutcome:
+    """Fail a live batch whose provider has been down for longer than its patience."""
+    out = StepOutcome(batch_id)
+    async with deps.db.transaction() as conn:
+        stmt = (
+            select(batches, _SINCE_VERDICT)
+            .where(batches.c.id == batch_id, batches.c.state.in_(IN_LIVE))
+            .with_for_update(skip_locked=True, of=batches)
+        )
+        batch = (await conn.execute(stmt)).first()
+        if batch is None or not _impatient(batch):
+            return out
+        await finish.fail(conn, batch, "PROVIDER_UNAVAILABLE", _unavailable(batch), deps, out)
+    deps.metrics.watchdog.labels(action="provider_unavailable").inc()
+    effects.after_commit(deps, out)
+    return out
+
+
+IN_LIVE = ("SUBMITTED", "RUNNING")
+
+
+def _impatient(batch: Row) -> bool:
+    return judge_health.provider_unavailable(
+        since_verdict_s=float(batch.since_verdict_s),
+        patience_s=batch.provider_patience_s,
+        failed_since_verdict=batch.failed_since_verdict or {},
+    )
+
+
+def _unavailable(batch: Row) -> str:
+    return judge_health.unavailable_detail(
+        judge=f"{batch.judge_provider}/{batch.judge_model}",
+        since_verdict_s=float(batch.since_verdict_s),
+        failed_since_verdict=batch.failed_since_verdict or {},
+        last=batch.last_error,
+    )
 
 
 def enough_verdicts(batch: Row) -> bool:

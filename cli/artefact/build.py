@@ -39,6 +39,9 @@ def batch_section(a: cj_pb2.Assessment) -> dict[str, Any]:
         "created_at": iso(a.created_at), "finished_at": iso(a.finished_at),
         "budget": p.budget, "target_reliability": p.target_reliability,
         "metadata": dict(sorted(a.metadata.items())),
+        "warnings": list(a.warnings),
+        "failed_attempts": dict(sorted(p.failed_attempts.items())),
+        "probability_a_dropped": p.probability_a_dropped,
     }
 
 
@@ -111,6 +114,7 @@ def costs_section(data: RunData) -> dict[str, Any]:
         "total_usd": data.assessment.progress.cost_usd,
         "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens,
                    "cache_read": usage.cache_read_tokens, "cache_write": usage.cache_write_tokens},
+        "tokens_estimated": usage.estimated,
         "by_model": by_model,
     }
 
@@ -123,7 +127,7 @@ def build(data: RunData, *, manifest: list[dict[str, Any]], tool_version: str) -
     return {
         "$schema": SCHEMA_ID, "artefact_version": 1,
         "tool": {"name": "huleedu", "version": tool_version},
-        "batch": batch_section(data.assessment),
+        "batch": {**batch_section(data.assessment), "partial": data.results.partial},
         "inputs": inputs_section(data),
         "context": dict(data.inventory.get("context", {})) if data.inventory else {},
         "comparisons": [comparison_entry(c) for c in data.comparisons],

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.render.table import plus_minus
+from cli.render.table import estimates, failed_attempts_text, plus_minus
 from contracts.huleedu.cj.v1 import cj_pb2
 
 PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
@@ -18,9 +18,11 @@ PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
 def status_text(a: cj_pb2.Assessment) -> str:
     p = a.progress
     target = f" / {p.target_reliability:.2f}" if p.target_reliability else ""
+    attempts = failed_attempts_text(p)
     return (f"reliability {p.reliability:.3f}{plus_minus(p.reliability_se)}{target}  "
-            f"cost ${p.cost_usd:.4f}  "
-            f"in flight {p.comparisons_in_flight}  failed {p.comparisons_failed}")
+            f"cost ${p.cost_usd:.4f}{estimates(p.usage)}  "
+            f"in flight {p.comparisons_in_flight}  failed {p.comparisons_failed}"
+            + (f"  {attempts}" if attempts else ""))
 
 
 @contextmanager

@@ -13,9 +13,9 @@ from cli import rpc
 from cli.artefact.build import build
 from cli.artefact.write import tool_version, write_run
 from cli.commands.common import addresses, guarded, out
+from cli.commands.finish import show
 from cli.flows import collect
 from cli.render.csvfile import results_csv
-from cli.render.table import results_table, summary_lines
 from cli.settings import Addresses
 
 RUNS = Path("runs")
@@ -44,9 +44,7 @@ def results(
     data = _collect(addresses(ctx), batch)
     console = out()
     if fmt is Format.table:
-        console.print(results_table(data.results, title=f"Results of batch {batch}"))
-        for line in summary_lines(data.results):
-            console.print(line, highlight=False)
+        show(console, data.results)
     elif fmt is Format.csv:
         typer.echo(results_csv(data.results), nl=False)
     else:

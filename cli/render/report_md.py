@@ -5,7 +5,7 @@ from __future__ import annotations
 from cli.flows.collect import RunData
 from cli.flows.watch import outcome_text
 from cli.render.alignment import AnchorAlignment, anchor_alignment, misfits, surprises
-from cli.render.table import INFIT_HIGH, essay_label, infit_flag, summary_lines
+from cli.render.table import INFIT_HIGH, essay_label, infit_flag, partial_line, summary_lines
 
 
 def scale_order(data: RunData) -> list[str]:
@@ -28,6 +28,9 @@ def report(data: RunData, *, charts: list[str]) -> str:
     alignment = anchor_alignment(essays, scale_order(data))
     lines = [f"# Comparative judgement report: batch {data.batch_id}", "",
              f"Outcome: {outcome_text(data.assessment)}", ""]
+    banner = partial_line(res)
+    lines += [f"**{banner}**", ""] if banner else []
+    lines += _warnings(data.assessment)
     lines += [f"- {line}" for line in summary_lines(res)] + [""]
     lines += [f"![{c.rsplit('.', 1)[0]}]({c})" for c in charts] + [""]
     lines += _ranking(essays) + _uncertainty(essays) + _anchors(alignment, res)
@@ -35,6 +38,13 @@ def report(data: RunData, *, charts: list[str]) -> str:
     if data.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in data.notes] + [""]
     return "\n".join(lines)
+
+
+def _warnings(assessment) -> list[str]:  # type: ignore[no-untyped-def]
+    """The service's warnings about the judge, before anything else is read."""
+    if not assessment.warnings:
+        return []
+    return ["## Warnings", ""] + [f"- **WARNING:** {w}" for w in assessment.warnings] + [""]
 
 
 def _ranking(essays) -> list[str]:  # type: ignore[no-untyped-def]

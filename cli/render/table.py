@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from cli.flows.watch import outcome_text
 from contracts.huleedu.cj.v1 import cj_pb2
+from contracts.huleedu.common.v1 import common_pb2
 
 INFIT_HIGH = 1.3  # mean-square above this: the judge disagreed with the model more than chance
 
@@ -47,6 +49,37 @@ def plus_minus(se: float) -> str:
     return f" ± {se:.3f}" if has_se(se) else ""
 
 
+def estimates(usage: common_pb2.TokenUsage) -> str:
+    """' (includes estimates)' when part of the tokens (and so the cost) is an estimate."""
+    return " (includes estimates)" if usage.estimated else ""
+
+
+def failed_attempts_text(progress: cj_pb2.AssessmentProgress) -> str:
+    """'failed attempts: 12 timeout, 4 provider error, 3 unparseable' ('' when none)."""
+    counts = sorted(((k, n) for k, n in progress.failed_attempts.items() if n),
+                    key=lambda kn: (-kn[1], kn[0]))
+    if not counts:
+        return ""
+    return "failed attempts: " + ", ".join(f"{n} {_KINDS.get(k, k.lower().replace('_', ' '))}"
+                                           for k, n in counts)
+
+
+_KINDS = {"INVALID_RESPONSE": "unparseable", "PROVIDER_ERROR": "provider error"}
+
+
+def partial_line(results: cj_pb2.GetAssessmentResultsResponse) -> str:
+    """The PARTIAL banner of a failed or cancelled batch's results ('' when complete)."""
+    if not results.partial:
+        return ""
+    return (f"PARTIAL: the assessment {outcome_text(results.assessment)}: these results are "
+            f"fitted on {results.fit.comparisons} verdicts and are not a finished assessment")
+
+
+def warning_texts(assessment: cj_pb2.Assessment) -> list[Text]:
+    """Each of the service's warnings about the judge, as a yellow 'WARNING:' line."""
+    return [Text.assemble(("WARNING: ", "bold yellow"), w) for w in assessment.warnings]
+
+
 def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
     a, fit, cal = results.assessment, results.fit, results.calibration
     usage = a.progress.usage
@@ -58,12 +91,18 @@ def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
         f"{plus_minus(fit.reliability_se)} "
         f"(SSR {fit.ssr:.3f}), position bias {fit.position_bias:+.2f} "
         f"± {fit.position_bias_se:.2f}",
-        f"cost ${a.progress.cost_usd:.4f}; tokens in {tokens_in}, out {usage.completion_tokens}; "
-        f"judge {judges}",
+        f"cost ${a.progress.cost_usd:.4f}; tokens in {tokens_in}, out {usage.completion_tokens}"
+        f"{estimates(usage)}; judge {judges}",
     ]
+    lines += [t for t in (failed_attempts_text(a.progress), _dropped(a.progress)) if t]
     if cal.available:
         lines.append(f"grades on {cal.grade_scale_id} by {cal.method}; "
                      f"{len(cal.inversions)} anchor inversion(s)")
     elif cal.reason:
         lines.append(f"no grade projection: {cal.reason}")
     return lines
+
+
+def _dropped(progress: cj_pb2.AssessmentProgress) -> str:
+    n = progress.probability_a_dropped
+    return f"P(A) dropped for contradicting the verdict: {n}" if n else ""

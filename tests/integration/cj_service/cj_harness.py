@@ -29,13 +29,25 @@ UNREACHABLE = "127.0.0.1:1"  # content address of tests that never fetch texts
 
 
 class RecordingProvider(llm_service_pb2_grpc.LLMProviderServiceServicer):
-    """Accepts every request (or rejects the ids in `reject`), remembering each one once."""
+    """Accepts every request (or rejects the ids in `reject`), remembering each one once;
+    records every CancelComparisons call (refused while `cancel_unavailable`)."""
 
     def __init__(self) -> None:
         self.requests: dict[str, llm_pb2.ComparisonRequest] = {}
         self.submissions = 0
         self.reject: dict[str, str] = {}
         self.unavailable = False
+        self.cancels: list[llm_pb2.CancelComparisonsRequest] = []
+        self.cancel_unavailable = False
+
+    async def CancelComparisons(self, request, context):
+        if self.cancel_unavailable:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "queue down")
+        self.cancels.append(request)
+        return llm_pb2.CancelComparisonsResponse(cancelled=True)
+
+    def cancelled_groups(self) -> list[str]:
+        return [c.group_id for c in self.cancels]
 
     async def SubmitComparisons(self, request, context):
         self.submissions += 1
@@ -177,15 +189,21 @@ def verdict(
     )
 
 
-def error_result(request_id: str, *, retryable: bool = True) -> llm_pb2.ComparisonResult:
+def error_result(
+    request_id: str,
+    *,
+    retryable: bool = True,
+    reason: int = llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_ERROR,
+    message: str = "500 from provider",
+    failed_attempts: dict[str, int] | None = None,
+    cost: float = 0.0,
+) -> llm_pb2.ComparisonResult:
     return llm_pb2.ComparisonResult(
         request_id=request_id,
         provider="simulated",
         model="sim-judge",
         attempts=5,
-        error=llm_pb2.ComparisonError(
-            reason=llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_ERROR,
-            message="500 from provider",
-            retryable=retryable,
-        ),
+        cost_usd=cost,
+        failed_attempts=failed_attempts or {},
+        error=llm_pb2.ComparisonError(reason=reason, message=message, retryable=retryable),
     )

@@ -161,6 +161,8 @@ async def test_a_judge_that_mostly_fails_fails_the_batch_once(start_cj):
     failed = await wait_until(failed_batch, timeout=20)
     assert failed.failure_reason == cj_pb2.FAILURE_REASON_JUDGE_FAILURE_RATE
     assert "success rate" in failed.detail
+    assert "; commonest failures: " in failed.detail and " PROVIDER_ERROR" in failed.detail
+    assert failed.detail.endswith("; last provider message: PROVIDER_ERROR: 500 from provider")
     await wait_until(lambda: _published(cj) >= 2, message="outbox relayed")
     events = await cj.events()
     assert sorted(s.rsplit(".", 2)[-2] + "." + s.rsplit(".", 1)[-1] for s, _ in events) == [

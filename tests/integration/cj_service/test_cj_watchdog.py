@@ -1,4 +1,5 @@
-"""The watchdog: no batch waits forever, and a late result after finalization changes nothing."""
+"""The watchdog: no batch waits forever, and a late result after finalization changes no
+verdict or count (only its spend is added to the batch's)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,9 @@ async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_result
     await cj.publish(verdict(silent[0].request_id))
     await wait_until(lambda: sample(cj, "late") == 1)
     after = await cj.get(a.assessment_id)
-    assert after.progress == done.progress and after.updated_at == done.updated_at
+    assert after.state == done.state and after.finished_at == done.finished_at
+    assert after.progress.comparisons_done == 4 and after.progress.comparisons_in_flight == 0
+    assert after.progress.cost_usd == pytest.approx(done.progress.cost_usd + 0.001)
     records = await cj.stub.ListAssessmentComparisons(
         cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
     )

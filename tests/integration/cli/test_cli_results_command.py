@@ -81,3 +81,38 @@ def test_an_unknown_batch_is_one_line_and_exit_2(cli_mesh: MeshHandle) -> None:
     result = huleedu(cli_mesh, "results", "0" * 32)
     assert result.exit_code == 2
     assert "ASSESSMENT_NOT_FOUND" in one_line_error(result)
+
+
+def test_a_cancelled_batch_shows_its_partial_results_under_a_banner(
+    cli_mesh: MeshHandle, tmp_path: Path
+) -> None:
+    batch_id = _submit_and_cancel(cli_mesh)
+    shown = huleedu(cli_mesh, "results", batch_id)
+    assert shown.exit_code == 0, shown.output
+    assert "PARTIAL: the assessment cancelled: test stops it" in shown.stdout
+    assert "are not a finished assessment" in shown.stdout
+    written = huleedu(cli_mesh, "report", batch_id, "--out", str(tmp_path))
+    assert written.exit_code == 0, written.output
+    folder = Path(written.stdout.strip().splitlines()[-1])
+    assert "**PARTIAL: the assessment cancelled" in (folder / "report.md").read_text()
+    assert json.loads((folder / ARTEFACT).read_text())["batch"]["partial"] is True
+
+
+def _submit_and_cancel(mesh: MeshHandle) -> str:
+    import grpc
+
+    from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
+    from contracts.huleedu.common.v1 import common_pb2
+    from tests.fixtures import unique_name
+
+    essays = [cj_pb2.EssayInput(essay_id=f"e{i}", text=f"Essay {i}. " * (i + 3)) for i in range(4)]
+    with grpc.insecure_channel(mesh.env["CJ_ADDR"]) as channel:
+        stub = cj_service_pb2_grpc.CJAssessmentServiceStub(channel)
+        submitted = stub.SubmitAssessment(cj_pb2.SubmitAssessmentRequest(
+            request_id=unique_name("partial"), essays=essays,
+            judge=common_pb2.JudgeConfig(provider="simulated", model="simulated-priced"),
+            stopping=cj_pb2.StoppingOptions(budget=6)), timeout=30)
+        batch_id = submitted.assessment.assessment_id
+        stub.CancelAssessment(cj_pb2.CancelAssessmentRequest(
+            assessment_id=batch_id, reason="test stops it"), timeout=30)
+    return batch_id

@@ -65,3 +65,58 @@ def test_results_are_classified_before_anything_changes():
         apply._classify(live, SimpleNamespace(batch_id="other", status="SUBMITTED"), False)
         == "unknown"
     )
+
+
+def batch(**kw):
+    base = dict(
+        failed_attempts={"TIMEOUT": 1}, failed_since_verdict={"TIMEOUT": 1},
+        probability_a_dropped=0, a_wins=0, tokens_estimated=False,
+        judge_provider="openai_compatible", judge_model="smollm2",
+    )
+    return SimpleNamespace(**{**base, **kw})
+
+
+def test_a_verdict_adds_its_failed_attempts_and_resets_the_failures_since_the_last_verdict():
+    from cj_service.service import judge_stats
+
+    won = llm_pb2.ComparisonVerdict(winner=llm_pb2.WINNER_ESSAY_A, probability_a_contradicted=True)
+    values = judge_stats.fresh_values(
+        batch(), [result(verdict=won, failed_attempts={"TIMEOUT": 2, "INVALID_RESPONSE": 1})]
+    )
+    assert values["failed_attempts"] == {"TIMEOUT": 3, "INVALID_RESPONSE": 1}
+    assert values["failed_since_verdict"] == {} and "verdict_at" in values
+    assert values["a_wins"] == 1 and values["probability_a_dropped"] == 1
+    assert "last_error" not in values
+
+
+def test_an_error_adds_to_the_failures_since_the_last_verdict_and_is_the_last_message():
+    from cj_service.service import judge_stats
+
+    error = llm_pb2.ComparisonError(
+        reason=llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_ERROR, message="504 Gateway Timeout"
+    )
+    usage = common_pb2.TokenUsage(prompt_tokens=5, estimated=True)
+    values = judge_stats.fresh_values(
+        batch(), [llm_pb2.ComparisonResult(request_id="c", error=error, usage=usage)]
+    )
+    assert values["failed_since_verdict"] == {"TIMEOUT": 1, "PROVIDER_ERROR": 1}
+    assert values["last_error"] == "PROVIDER_ERROR: 504 Gateway Timeout"
+    assert values["tokens_estimated"] and "verdict_at" not in values
+
+
+def test_only_a_misconfiguration_error_names_the_judge_that_cannot_be_used():
+    from cj_service.service import judge_stats
+
+    def failing(reason):
+        error = llm_pb2.ComparisonError(reason=reason, message="no structured output")
+        return llm_pb2.ComparisonResult(request_id="c", error=error)
+
+    assert judge_stats.misconfiguration(
+        batch(), [failing(llm_pb2.COMPARISON_ERROR_REASON_TIMEOUT)]
+    ) == ""
+    assert judge_stats.misconfiguration(
+        batch(), [failing(llm_pb2.COMPARISON_ERROR_REASON_UNSUPPORTED_FEATURE)]
+    ) == (
+        "judge openai_compatible/smollm2 cannot be used: UNSUPPORTED_FEATURE: no structured "
+        "output"
+    )

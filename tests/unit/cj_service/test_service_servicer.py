@@ -30,6 +30,14 @@ def test_the_command_keeps_sources_and_an_unset_stall_timeout_apart_from_zero():
     assert timed.stopping.stall_timeout_s == 90.0
 
 
+def test_the_provider_patience_travels_in_seconds_and_unset_stays_unset():
+    assert servicer.submit_command(request()).stopping.provider_patience_s is None
+    patient = servicer.submit_command(
+        request(stopping=cj_pb2.StoppingOptions(provider_patience=Duration(seconds=120)))
+    )
+    assert patient.stopping.provider_patience_s == 120.0
+
+
 def test_an_unknown_state_filter_is_refused():
     import pytest
 
