@@ -1,20 +1,26 @@
-"""The simulated judge: a Bradley-Terry judge over a latent quality per essay.
+"""The simulated judge: a noisy, position-biased, sometimes lapsing judge of a latent quality.
 
-Each essay's true quality theta is a deterministic function of its text (a standard normal
-drawn from the text's sha256, times `quality_sd`) unless a truth file maps sha256(text) to
-theta. A call prefers A with probability
+Each essay's true quality theta comes from a truth file mapping sha256(text) to theta, else
+it is arbitrary: a standard normal drawn from the text's sha256, times `quality_sd`. A call
+perceives the pair as the logit
 
-    p = lapse / 2 + (1 - lapse) * sigmoid(theta_a - theta_b + position_bias + noise)
+    z = theta_a - theta_b + position_bias + noise,    noise ~ N(0, noise_sd)
 
-where noise ~ N(0, noise_sd) is the judge's per-call inconsistency. Callers seed the rng from
-the request and attempt, so a run is reproducible across restarts.
+answers the side z points to and reports P(A) = sigmoid(z), as a judge reading its own
+logprobs would: noisy around the truth, never on the other side of 0.5 from its answer. With
+probability `lapse_rate` the answer is a coin flip instead, held as firmly (P(A) mirrored to
+the side chosen). So P(A wins) = lapse/2 + (1 - lapse) * Phi((theta_a - theta_b + bias) /
+noise_sd). The defaults agree with the truth on about 82% of random pairs of the bundled
+samples (the agreement published for LLM judges against human judges); see
+tests/unit/llm_provider/test_llm_simulated_calibration.py. Callers seed the rng from the
+request and attempt, so a run is reproducible across restarts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Protocol
@@ -23,6 +29,9 @@ from llm_provider.domain import errors
 
 _NORMAL = NormalDist()
 _MAX_U = float(2**64)
+JUSTIFICATION_PREFIX = "Simulated judge:"  # every simulated justification starts so
+NO_TRUTH_MARK = "Simulated judge: no truth for"  # ... and so when an essay has no truth
+_ARBITRARY = "a hash of the text, unrelated to the writing"
 
 
 class Rng(Protocol):
@@ -35,10 +44,10 @@ class Rng(Protocol):
 
 @dataclass(frozen=True)
 class JudgeParams:
-    quality_sd: float = 1.5
-    noise_sd: float = 0.0
-    position_bias: float = 0.0
-    lapse_rate: float = 0.0
+    quality_sd: float = 1.5  # spread of the arbitrary quality of texts without truth
+    noise_sd: float = 1.5  # sd of the judge's per-call error on the logit scale
+    position_bias: float = 0.3  # logit added in favour of whichever essay is shown as A
+    lapse_rate: float = 0.03  # share of answers that are coin flips
     latency_ms: float = 0.0
     latency_sigma: float = 0.0  # lognormal spread around the median latency_ms; 0 = fixed
     rate_429: float = 0.0
@@ -64,6 +73,10 @@ class Fault:
 def text_key(text: str) -> str:
     """The truth-file key of an essay: hex sha256 of its UTF-8 text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def has_truth(text: str, truth: Mapping[str, float] | None) -> bool:
+    return truth is not None and text_key(text) in truth
 
 
 def latent_quality(text: str, *, quality_sd: float = 1.5,
@@ -107,11 +120,21 @@ def sigmoid(x: float) -> float:
 
 def judge(theta_a: float, theta_b: float, params: JudgeParams,
           rng: Rng) -> Judgement:
-    noise = float(rng.normal(0.0, params.noise_sd)) if params.noise_sd > 0 else 0.0
-    belief = sigmoid(theta_a - theta_b + params.position_bias + noise)
-    p_a = params.lapse_rate / 2 + (1 - params.lapse_rate) * belief
-    winner = "A" if rng.random() < p_a else "B"
-    return Judgement(winner, belief, confidence_for(belief))
+    """One verdict: the side of the perceived logit (a coin flip on a lapse), and its P(A)."""
+    seen = theta_a - theta_b + params.position_bias
+    if params.noise_sd > 0:
+        seen += float(rng.normal(0.0, params.noise_sd))
+    if float(rng.random()) < params.lapse_rate:
+        seen = math.copysign(abs(seen), float(rng.random()) - 0.5)
+    belief = sigmoid(seen)
+    return Judgement("A" if seen >= 0 else "B", belief, confidence_for(belief))
+
+
+def win_probability(theta_a: float, theta_b: float, params: JudgeParams) -> float:
+    """The model's P(A wins): lapse/2 + (1 - lapse) * Phi((theta_a - theta_b + bias) / sd)."""
+    lead = theta_a - theta_b + params.position_bias
+    clear = _NORMAL.cdf(lead / params.noise_sd) if params.noise_sd > 0 else float(lead >= 0)
+    return params.lapse_rate / 2 + (1 - params.lapse_rate) * clear
 
 
 def confidence_for(p_a: float) -> int:
@@ -141,7 +164,20 @@ def fault(params: JudgeParams, rng: Rng) -> Fault | None:
     return None
 
 
-def justification(judgement: Judgement) -> str:
+def justification(judgement: Judgement, unknown: Sequence[str] = ()) -> str:
+    """What the simulated judge says, always opening with JUSTIFICATION_PREFIX; `unknown`
+    names the essays ("A", "B") the truth does not know, whose quality is arbitrary."""
     better, worse = ("A", "B") if judgement.winner == "A" else ("B", "A")
-    return (f"Essay {better} argues its case more clearly and with better support than "
-            f"Essay {worse} (simulated judge, confidence {judgement.confidence}).")
+    verdict = (f"Essay {better} is judged better than Essay {worse} "
+               f"(confidence {judgement.confidence}).")
+    if not unknown:
+        return f"{JUSTIFICATION_PREFIX} {verdict}"
+    return f"{no_truth_note(unknown)} {verdict}"
+
+
+def no_truth_note(unknown: Sequence[str]) -> str:
+    """E.g. 'Simulated judge: no truth for Essay A; its quality is arbitrary (...).'"""
+    if len(unknown) == 1:
+        return f"{NO_TRUTH_MARK} Essay {unknown[0]}; its quality is arbitrary ({_ARBITRARY})."
+    names = " and ".join(unknown)
+    return f"{NO_TRUTH_MARK} Essays {names}; their quality is arbitrary ({_ARBITRARY})."

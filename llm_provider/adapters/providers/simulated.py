@@ -3,7 +3,8 @@
 Reproducible: each call's randomness is seeded from (seed, request_id, attempt), so a
 restarted service gives the same verdicts, latencies and faults for the same requests.
 Token counts are estimated from the prompt text, so priced simulated models report
-non-trivial costs.
+non-trivial costs. Justifications start with "Simulated judge:" and say when an essay has no
+truth (its quality is then arbitrary), so no output can pass them off as a real judge's.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class SimulatedProvider(Provider):
         self._seed = seed
         self._truth = dict(truth or {})
         self._sleep = sleep
-        self._thetas: dict[str, float] = {}
+        self._qualities: dict[str, tuple[float, bool]] = {}
 
     def payload(self, call: ProviderCall) -> dict[str, Any]:
         return {"model": call.spec.model_id, "system": call.prompt.system,
@@ -60,14 +61,19 @@ class SimulatedProvider(Provider):
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
     def theta(self, text: str) -> float:
-        theta = self._thetas.get(text)
-        if theta is None:
-            if len(self._thetas) > 100_000:
-                self._thetas.clear()
+        return self.quality(text)[0]
+
+    def quality(self, text: str) -> tuple[float, bool]:
+        """(theta, whether the truth knows the text); cached per text."""
+        found = self._qualities.get(text)
+        if found is None:
+            if len(self._qualities) > 100_000:
+                self._qualities.clear()
             theta = simulation.latent_quality(text, quality_sd=self.params.quality_sd,
                                               truth=self._truth)
-            self._thetas[text] = theta
-        return theta
+            found = (theta, simulation.has_truth(text, self._truth))
+            self._qualities[text] = found
+        return found
 
     async def judge(self, call: ProviderCall) -> ProviderReply:
         rng = simulation.DigestRng(self._seed, call.request_id, str(call.attempt))
@@ -78,10 +84,16 @@ class SimulatedProvider(Provider):
         if fault is not None:
             raise ProviderFailure(fault.kind, f"simulated HTTP {fault.http_status or 'timeout'}",
                                   http_status=fault.http_status, retry_after=fault.retry_after)
-        prompt = call.prompt
-        judged = simulation.judge(self.theta(prompt.essay_a), self.theta(prompt.essay_b),
-                                  self.params, rng)
-        text = simulation.justification(judged)
+        verdict = self._verdict(call, rng)
+        usage = Usage(call.prompt.estimated_tokens(),
+                      estimate_tokens(verdict.justification) + ANSWER_OVERHEAD_TOKENS)
+        return ProviderReply(verdict, usage)
+
+    def _verdict(self, call: ProviderCall, rng: simulation.Rng) -> Verdict:
+        (theta_a, known_a), (theta_b, known_b) = (self.quality(call.prompt.essay_a),
+                                                  self.quality(call.prompt.essay_b))
+        judged = simulation.judge(theta_a, theta_b, self.params, rng)
+        unknown = [name for name, known in (("A", known_a), ("B", known_b)) if not known]
         p_a = judged.probability_a if call.spec.has(LOGPROBS) else None
-        usage = Usage(prompt.estimated_tokens(), estimate_tokens(text) + ANSWER_OVERHEAD_TOKENS)
-        return ProviderReply(Verdict(judged.winner, judged.confidence, text, p_a), usage)
+        return Verdict(judged.winner, judged.confidence,
+                       simulation.justification(judged, unknown), p_a)

@@ -22,8 +22,9 @@ MANIFEST = build_manifest()
 
 def call(request_id: str, a: str = "good essay", b: str = "weak essay", *, attempt: int = 1,
          model: str = "simulated-judge") -> ProviderCall:
-    return ProviderCall(request_id, MANIFEST.get("simulated", model),
-                        Prompt("sys", (), a, b), None, 512, attempt=attempt)
+    spec = MANIFEST.get("simulated", model)
+    assert spec is not None
+    return ProviderCall(request_id, spec, Prompt("sys", (), a, b), None, 512, attempt=attempt)
 
 
 def run(provider: SimulatedProvider, one: ProviderCall):
@@ -55,20 +56,30 @@ def test_the_same_request_and_attempt_give_the_same_answer_after_a_restart():
 
 
 def test_the_better_essay_wins_as_often_as_the_model_says():
-    judge = SimulatedProvider(JudgeParams(quality_sd=1.0), truth={
+    params = JudgeParams()
+    judge = SimulatedProvider(params, truth={
         simulation.text_key("good essay"): 1.0, simulation.text_key("weak essay"): 0.0})
     wins = sum(run(judge, call(f"r{i}")).verdict.winner == "A" for i in range(2_000))
-    assert wins / 2_000 == pytest.approx(simulation.sigmoid(1.0), abs=0.03)
+    assert wins / 2_000 == pytest.approx(simulation.win_probability(1.0, 0.0, params), abs=0.03)
 
 
 def test_position_bias_and_lapses_shift_the_odds():
     rng = np.random.default_rng(1)
-    biased = JudgeParams(position_bias=0.8)
+    biased = JudgeParams(position_bias=0.8, lapse_rate=0.0)
     share = np.mean([simulation.judge(0.0, 0.0, biased, rng).winner == "A" for _ in range(4_000)])
-    assert share == pytest.approx(simulation.sigmoid(0.8), abs=0.03)
+    assert share == pytest.approx(simulation.win_probability(0.0, 0.0, biased), abs=0.03)
+    assert share > 0.65
     lapsing = JudgeParams(lapse_rate=1.0)
     share = np.mean([simulation.judge(5.0, -5.0, lapsing, rng).winner == "A" for _ in range(4_000)])
     assert share == pytest.approx(0.5, abs=0.03)
+
+
+def test_without_noise_bias_or_lapses_the_judge_is_an_oracle():
+    exact = JudgeParams(noise_sd=0.0, position_bias=0.0, lapse_rate=0.0)
+    rng = np.random.default_rng(4)
+    judged = [simulation.judge(0.1, -0.1, exact, rng) for _ in range(200)]
+    assert {j.winner for j in judged} == {"A"}
+    assert {j.probability_a for j in judged} == {simulation.sigmoid(0.2)}
 
 
 def test_the_error_mix_happens_at_its_rates():
