@@ -94,7 +94,8 @@ def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
         f"cost ${a.progress.cost_usd:.4f}; tokens in {tokens_in}, out {usage.completion_tokens}"
         f"{estimates(usage)}; judge {judges}",
     ]
-    lines += [t for t in (failed_attempts_text(a.progress), _dropped(a.progress)) if t]
+    lines.append(failed_attempts_text(a.progress) or "failed attempts: none")
+    lines += [t for t in (_dropped(a.progress),) if t]
     if cal.available:
         lines.append(f"grades on {cal.grade_scale_id} by {cal.method}; "
                      f"{len(cal.inversions)} anchor inversion(s)")
