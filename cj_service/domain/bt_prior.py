@@ -31,6 +31,7 @@ MAX_SD = 5.0
 _MAX_ROUNDS = 80
 _TOL = 1e-3
 _GRID = 9  # log-spaced prior sds scanned before the local search
+FLOOR_FIT_SD = 3.0  # the weak prior of the floor's fit (design.NAIVE_PRIOR_SD)
 
 
 def next_prior_sd(fit: BTFit) -> float:
@@ -83,8 +84,23 @@ def fit_bt_evidence(comps: Comparisons, *, init: np.ndarray | None = None) -> BT
     if comps.n_items + comps.n_judges > bt_linalg.DENSE_MAX:
         return fit_bt_eb(comps, init=init)
     search = _EvidenceSearch(comps, init)
-    tau = search.argmax()
+    tau = max(search.argmax(), spread_floor(comps))
     return fit_bt(comps, prior_sd=tau, init=search.mode)
+
+
+def spread_floor(comps: Comparisons) -> float:
+    """A design-robust lower bound for the prior sd: the spread of a weak-prior fit's scores
+    less their error variance, sqrt(var(scores) - mean(se^2)) (method of moments).
+
+    The Laplace evidence reads low for binary verdicts and collapses when the design pairs
+    near-equal essays (ASAP-like: the verdicts then look like coin tosses at every tau, and
+    the approximation tilts towards tau -> 0). The weak-prior fit keeps the spread the
+    verdicts show, which such a design inflates rather than hides, so the floor holds the
+    prior up there and stays near zero on coin tosses under random pairing
+    (docs/statistics.md section 9)."""
+    weak = fit_bt(comps, prior_sd=FLOOR_FIT_SD)
+    spread = float(np.var(weak.scores) - np.mean(weak.se**2))
+    return float(np.clip(np.sqrt(max(spread, 0.0)), MIN_SD, MAX_SD))
 
 
 class _EvidenceSearch:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, bt_bootstrap, design, grade_scales, grading
+from cj_service.domain import bt, design, grade_scales, grading
 from cj_service.domain.reliability import split_half_se
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
@@ -64,11 +64,9 @@ def _failed_counts(failed: Sequence[tuple[int, int]], n: int) -> np.ndarray:
 
 
 def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    if rounds <= 0:
-        return summary.scores - Z95 * summary.ses, summary.scores + Z95 * summary.ses
-    ci = bt_bootstrap.bootstrap_ci(_as_fitted(v.comps, summary.fit), summary.fit, rng=rng,
-                                   rounds=rounds)
-    return ci.lower, ci.upper
+    """The fit's 95% intervals (statistics.fit: Laplace, domain/intervals.py); the bootstrap
+    is no longer used for them (docs/statistics.md section 9)."""
+    return summary.ci_low, summary.ci_high
 
 
 def _as_fitted(comps, fit):
@@ -87,6 +85,8 @@ def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
         comparisons=s.n_comparisons,
         converged=s.converged,
         reliability_se=split_half_se(s.reliability, int(s.scores.size)),
+        position_bias_ci_low=s.beta - Z95 * s.beta_se,
+        position_bias_ci_high=s.beta + Z95 * s.beta_se,
     )
 
 
@@ -97,7 +97,7 @@ def _grades(essays, s, scale_id: str, *, rng):
     scale = grade_scales.get_scale(scale_id)
     projection = grading.project_grades(
         s.scores,
-        s.ses,
+        s.fit.se,  # the posterior sd (the interval's wider se underweights grade certainty)
         anchor_index=np.array(anchors, dtype=int),
         anchor_grades=[essays[i].anchor_grade for i in anchors],
         scale=scale,

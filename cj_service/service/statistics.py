@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, design, reliability
+from cj_service.domain import bt, design, intervals, reliability
 
 WINNER_A = 1
 
@@ -44,6 +44,8 @@ class FitSummary:
     n_comparisons: int
     prior_sd: float
     fit: bt.BTFit
+    ci_low: np.ndarray  # 95% intervals; ses is their half-width / 1.96 (domain/intervals.py)
+    ci_high: np.ndarray
 
 
 def verdicts(n_items: int, rows: Sequence) -> Verdicts:
@@ -105,9 +107,10 @@ def fit(v: Verdicts) -> FitSummary:
     summary = design.summarise(v.comps, v.chain)
     result = summary.fit
     bias = summary.bias_fit or result
+    ci = intervals.score_intervals(v.comps, result)
     return FitSummary(
         scores=result.scores,
-        ses=result.se,
+        ses=ci.se,
         beta=float(bias.beta[0]),
         beta_se=float(bias.beta_se[0]),
         reliability=summary.honest_reliability,
@@ -120,6 +123,8 @@ def fit(v: Verdicts) -> FitSummary:
         n_comparisons=v.comps.size,
         prior_sd=result.prior_sd,
         fit=result,
+        ci_low=ci.low,
+        ci_high=ci.high,
     )
 
 
