@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, design, grade_scales, grading
+from cj_service.domain import bt, drift, grade_scales, grading
 from cj_service.domain.reliability import split_half_se
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
@@ -37,7 +37,7 @@ def compute(
     unfitted_reason: str = "no verdicts to fit",
     failed: Sequence[tuple[int, int]] = (),
 ) -> cj_pb2.GetAssessmentResultsResponse:
-    """Final fit (bias, soft labels), bootstrap CIs, grade projection -> results message.
+    """Final fit (bias, soft labels), 95% intervals, bias drift, grades -> results message.
 
     failed: (idx_a, idx_b) of every call that ended in an error, for each essay's count."""
     rng = np.random.default_rng([seed, 0xF17A1])
@@ -47,12 +47,14 @@ def compute(
         return _unfitted(essays, grade_scale_id, fails, reason=unfitted_reason)
     v = statistics.verdicts(n, judged)
     summary = statistics.fit(v)
-    low, high = _intervals(v, summary, rng=rng, rounds=bootstrap_rounds)
     projection, calibration = _grades(essays, summary, grade_scale_id, rng=rng)
+    fit = _fit_stats(summary)
+    _add_drift(fit, v, summary)
     return cj_pb2.GetAssessmentResultsResponse(
-        essays=_essay_results(essays, summary, v.wins, low, high, projection, fails),
+        essays=_essay_results(essays, summary, v.wins, summary.ci_low, summary.ci_high,
+                              projection, fails),
         calibration=calibration,
-        fit=_fit_stats(summary),
+        fit=fit,
         judge_models=list(v.judges),
     )
 
@@ -63,16 +65,18 @@ def _failed_counts(failed: Sequence[tuple[int, int]], n: int) -> np.ndarray:
     return np.bincount(ends, minlength=n)
 
 
-def _intervals(v, summary, *, rng, rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    """The fit's 95% intervals (statistics.fit: Laplace, domain/intervals.py); the bootstrap
-    is no longer used for them (docs/statistics.md section 9)."""
-    return summary.ci_low, summary.ci_high
-
-
-def _as_fitted(comps, fit):
-    """The comparisons in the form the scores were fitted with (design.fitted_form), so the
-    bootstrap resamples the same model and its intervals sit around the reported scores."""
-    return design.fitted_form(comps, fit)
+def _add_drift(fit: cj_pb2.FitStatistics, v: statistics.Verdicts,
+               s: statistics.FitSummary) -> None:
+    """The position bias per quarter of the verdicts (in the order they were planned) and its
+    drift across the batch (domain/drift.py)."""
+    c = v.comps
+    report = drift.bias_drift(c.idx_a, c.idx_b, c.y, None, s.scores, prior_sd=s.prior_sd)
+    fit.bias_by_period.extend(cj_pb2.BiasPeriod(
+        first_comparison=p.first_comparison, end_comparison=p.end_comparison, a_share=p.a_share,
+        position_bias=p.position_bias, position_bias_se=p.position_bias_se)
+        for p in report.bias_by_period)
+    fit.bias_drift, fit.bias_drift_se = report.bias_drift, report.bias_drift_se
+    fit.bias_drift_flagged = report.bias_drift_flagged
 
 
 def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:

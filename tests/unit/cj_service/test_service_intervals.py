@@ -1,34 +1,42 @@
-"""Bootstrap intervals of soft-verdict batches sit around the scores the service reports."""
+"""The intervals and bias figures the results carry: each contains its estimate and is the
+width its standard error says (docs/statistics.md section 9), hard and soft verdicts alike."""
 
 import numpy as np
+import pytest
 
-from cj_service.domain import bt_bootstrap, design
-from cj_service.domain.comparisons import Comparisons
-from cj_service.service.results import _as_fitted
+from cj_service.service import results
+from tests.unit.cj_service.test_service_results import essays
+from tests.unit.cj_service.test_service_statistics import rows_for
+
+Z95 = 1.959963984540054
 
 
-def soft_batch(seed: int = 1) -> tuple[Comparisons, np.ndarray]:
+def pairs(n: int, m: int, *, seed: int) -> list[tuple[int, int]]:
     rng = np.random.default_rng(seed)
-    n, m = 30, 300
-    theta = rng.normal(0.0, 1.5, n)
-    a = rng.integers(0, n, m)
-    b = (a + rng.integers(1, n, m)) % n
-    y = 1.0 / (1.0 + np.exp(-(theta[a] - theta[b] + rng.normal(0.0, 0.5, m))))
-    return Comparisons.build(a, b, y, n_items=n), theta - theta.mean()
+    return [tuple(rng.choice(n, 2, replace=False)) for _ in range(m)]
 
 
-def test_soft_verdict_intervals_agree_with_the_standard_errors_and_contain_the_scores():
-    comps, _ = soft_batch()
-    fit = design.fit_scores(comps)
-    ci = bt_bootstrap.bootstrap_ci(_as_fitted(comps, fit), fit,
-                                   rng=np.random.default_rng(2), rounds=100)
-    width = float(np.mean(ci.upper - ci.lower))
-    assert 0.6 < width / float(np.mean(3.92 * fit.se)) < 1.4
-    assert np.all((ci.lower <= fit.scores) & (fit.scores <= ci.upper))
+@pytest.mark.parametrize("soft", [False, True])
+def test_every_interval_contains_its_score_and_spans_its_standard_error(soft):
+    q = np.linspace(2, -2, 12)
+    rows = rows_for(q, pairs(q.size, 120, seed=3), soft=soft)
+    out = results.compute(essays(12), rows, grade_scale_id="", seed=1, bootstrap_rounds=0)
+    for e in out.essays:
+        assert e.ci_low <= e.score <= e.ci_high
+        assert e.ci_high - e.ci_low == pytest.approx(2 * Z95 * e.se, rel=1e-6)
+    fit = out.fit
+    assert fit.position_bias_ci_low <= fit.position_bias <= fit.position_bias_ci_high
+    assert fit.position_bias_ci_high - fit.position_bias_ci_low == pytest.approx(
+        2 * Z95 * fit.position_bias_se, rel=1e-6)
 
 
-def test_hard_verdicts_are_resampled_as_they_are():
-    comps, _ = soft_batch()
-    hard = Comparisons.build(comps.idx_a, comps.idx_b, (comps.y > 0.5).astype(float),
-                             n_items=comps.n_items)
-    assert _as_fitted(hard, design.fit_scores(hard)) is hard
+def test_the_bias_is_reported_per_quarter_with_its_drift():
+    q = np.linspace(2, -2, 12)
+    out = results.compute(essays(12), rows_for(q, pairs(q.size, 120, seed=4)), grade_scale_id="", seed=1,
+                          bootstrap_rounds=0)
+    periods = out.fit.bias_by_period
+    assert [p.first_comparison for p in periods] == [0, 30, 60, 90]
+    assert periods[-1].end_comparison == 120
+    assert all(0.0 <= p.a_share <= 1.0 and p.position_bias_se > 0 for p in periods)
+    assert 0 < out.fit.bias_drift_se < float("inf")
+    assert out.fit.bias_drift_flagged == (abs(out.fit.bias_drift) > Z95 * out.fit.bias_drift_se)
