@@ -177,7 +177,11 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
         config=config,
         db=db,
         metrics=metrics,
-        llm=LLMClient(llm_ch, models_ttl_s=config.pipeline.models_cache_ttl_s),
+        llm=LLMClient(
+            llm_ch,
+            models_ttl_s=config.pipeline.models_cache_ttl_s,
+            providers_ttl_s=config.pipeline.providers_cache_ttl_s,
+        ),
         fetch_texts=content.fetch_texts,
         admin_source=admin_repo,
         fit_pool=_fit_pool(config.pipeline.fit_threads),

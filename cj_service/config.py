@@ -52,6 +52,7 @@ class PipelineSettings:
     relay_interval_s: float = 0.5
     submit_chunk: int = 200
     models_cache_ttl_s: float = 300.0
+    providers_cache_ttl_s: float = 30.0  # ListProviders: whether a judge has credentials
     comparison_ttl_s: float = 0.0  # 0 = llm_provider default
 
 
@@ -68,6 +69,14 @@ def _get(env: Mapping[str, str], key: str, default: str) -> str:
     return value if value != "" else default
 
 
+def judge_spec(value: str) -> str:
+    """CJ_DEFAULT_JUDGE as given ("" or "provider/model"); anything else is a startup error."""
+    provider, sep, model = value.partition("/")
+    if value and not (sep and provider and model):
+        raise ValueError(f"CJ_DEFAULT_JUDGE {value!r}: expected provider/model")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -80,8 +89,8 @@ class Config:
     llm_provider_addr: str = "127.0.0.1:50052"
     instance_id: str = "cj-0"
     stream_replicas: int = 1
-    default_judge_provider: str = "anthropic"
-    default_judge_model: str = "claude-haiku-4-5"
+    # "provider/model" a submission without a judge gets (CJ_DEFAULT_JUDGE); "" = refuse it
+    default_judge: str = ""
     defaults: BatchDefaults = field(default_factory=BatchDefaults)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -107,10 +116,7 @@ class Config:
             llm_provider_addr=_get(env, "LLM_PROVIDER_ADDR", cls.llm_provider_addr),
             instance_id=_get(env, "HULEEDU_INSTANCE_ID", cls.instance_id),
             stream_replicas=int(_get(env, "HULEEDU_STREAM_REPLICAS", "1")),
-            default_judge_provider=_get(
-                env, "CJ_DEFAULT_JUDGE_PROVIDER", cls.default_judge_provider
-            ),
-            default_judge_model=_get(env, "CJ_DEFAULT_JUDGE_MODEL", cls.default_judge_model),
+            default_judge=judge_spec(env.get("CJ_DEFAULT_JUDGE", "").strip()),
             defaults=_defaults(env),
             pipeline=_pipeline(env),
             env=MappingProxyType(dict(env)),

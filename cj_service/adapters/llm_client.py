@@ -1,10 +1,12 @@
 """Client of llm_provider: SubmitComparisons in chunks, CancelComparisons of a batch's group,
-ListModels behind a TTL cache."""
+ListModels and ListProviders behind short TTL caches (what a submission's judge is checked
+against)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Generic, TypeVar
 
 import grpc
 
@@ -12,17 +14,48 @@ from contracts.errors import ServiceError, unavailable
 from contracts.huleedu.llm.v1 import llm_pb2, llm_service_pb2_grpc
 
 _RECHECK_S = 5.0
+V = TypeVar("V")
+
+
+class _Cached(Generic[V]):
+    """One lookup table fetched by `fetch`, kept for `ttl_s`; a miss (or a hit that `stale`
+    says may have changed) fetches again once it is older than _RECHECK_S."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[Mapping]], ttl_s: float) -> None:
+        self._fetch = fetch
+        self._ttl = ttl_s
+        self._table: Mapping = {}
+        self._at = -1e18
+
+    async def get(self, key, stale: Callable[[V], bool] = lambda v: False) -> V | None:
+        if time.monotonic() - self._at >= self._ttl:
+            await self._refresh()
+        found = self._table.get(key)
+        if (found is None or stale(found)) and time.monotonic() - self._at > _RECHECK_S:
+            await self._refresh()  # added or configured since the last fetch: look once more
+            found = self._table.get(key)
+        return found
+
+    async def _refresh(self) -> None:
+        self._table = await self._fetch()
+        self._at = time.monotonic()
 
 
 class LLMClient:
     def __init__(
-        self, channel: grpc.aio.Channel, *, timeout: float = 30.0, models_ttl_s: float = 300.0
+        self,
+        channel: grpc.aio.Channel,
+        *,
+        timeout: float = 30.0,
+        models_ttl_s: float = 300.0,
+        providers_ttl_s: float = 30.0,
     ) -> None:
         self._stub = llm_service_pb2_grpc.LLMProviderServiceStub(channel)
         self._timeout = timeout
-        self._models_ttl = models_ttl_s
-        self._models: frozenset[tuple[str, str]] = frozenset()
-        self._models_at = -1e18
+        self._models: _Cached[llm_pb2.ModelInfo] = _Cached(self._fetch_models, models_ttl_s)
+        self._providers: _Cached[llm_pb2.ProviderInfo] = _Cached(
+            self._fetch_providers, providers_ttl_s
+        )
 
     async def submit(
         self, requests: Sequence[llm_pb2.ComparisonRequest]
@@ -41,30 +74,42 @@ class LLMClient:
         )
         return response.cancelled
 
-    async def known_models(self) -> frozenset[tuple[str, str]]:
-        """(provider, model) pairs of the manifest, deprecated ones included, cached."""
-        if time.monotonic() - self._models_at < self._models_ttl:
-            return self._models
-        try:
-            response = await self._stub.ListModels(
-                llm_pb2.ListModelsRequest(include_deprecated=True), timeout=self._timeout
-            )
-        except grpc.aio.AioRpcError as err:
-            raise _unavailable(err) from err
-        self._models = frozenset((m.provider, m.model_id) for m in response.models)
-        self._models_at = time.monotonic()
-        return self._models
+    async def model(self, provider: str, model: str) -> llm_pb2.ModelInfo | None:
+        """The manifest entry (deprecated ones included), None when llm_provider has none;
+        ServiceError UNAVAILABLE when llm_provider cannot be asked."""
+        return await self._models.get((provider, model))
+
+    async def provider(self, name: str) -> llm_pb2.ProviderInfo | None:
+        """llm_provider's status of a provider (an unconfigured one is asked again after a few
+        seconds: its key may just have been set); None when it has no such provider."""
+        return await self._providers.get(name, stale=lambda p: not p.configured)
 
     async def is_known(self, provider: str, model: str) -> bool:
-        if (provider, model) in await self.known_models():
-            return True
-        if time.monotonic() - self._models_at > _RECHECK_S:
-            self._models_at = -1e18  # a model added since the last fetch: look once more
-        return (provider, model) in await self.known_models()
+        return await self.model(provider, model) is not None
+
+    async def _fetch_models(self) -> dict[tuple[str, str], llm_pb2.ModelInfo]:
+        request = llm_pb2.ListModelsRequest(include_deprecated=True)
+        call = self._stub.ListModels(request, timeout=self._timeout)
+        response = await self._call("ListModels", call)
+        return {(m.provider, m.model_id): m for m in response.models}
+
+    async def _fetch_providers(self) -> dict[str, llm_pb2.ProviderInfo]:
+        request = llm_pb2.ListProvidersRequest()
+        call = self._stub.ListProviders(request, timeout=self._timeout)
+        response = await self._call("ListProviders", call)
+        return {p.provider: p for p in response.providers}
+
+    @staticmethod
+    async def _call(name: str, call: Awaitable[V]) -> V:
+        try:
+            return await call
+        except grpc.aio.AioRpcError as err:
+            raise _unavailable(name, err) from err
 
 
-def _unavailable(err: grpc.aio.AioRpcError) -> ServiceError:
+def _unavailable(rpc: str, err: grpc.aio.AioRpcError) -> ServiceError:
     return unavailable(
         "DEPENDENCY_UNAVAILABLE",
-        f"llm_provider ListModels failed: {err.code().name} {err.details()}",
+        f"llm_provider {rpc} failed: {err.code().name} {err.details()}; the judge cannot be "
+        "checked, so the submission is not accepted (retry)",
     )

@@ -50,15 +50,33 @@ async def add_event(
 
 
 async def claim_unpublished(conn: AsyncConnection, *, limit: int) -> list[Row]:
-    """Lock a page of unpublished rows; other relays skip them (safe with many replicas)."""
+    """Lock a page of unpublished rows in the order they were written; other relays skip
+    them (safe with many replicas). A batch's rows come after any earlier row of that batch
+    another relay holds, so a batch's events are published in order (docs/events.md)."""
     stmt = (
         select(outbox)
         .where(outbox.c.published_at.is_(None))
-        .order_by(outbox.c.created_at, outbox.c.id)
+        .order_by(outbox.c.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await conn.execute(stmt)).all())
+    return await _in_order(conn, list((await conn.execute(stmt)).all()))
+
+
+async def _in_order(conn: AsyncConnection, rows: list[Row]) -> list[Row]:
+    """The claimed rows that no unpublished row of their batch outside the claim precedes."""
+    if not rows:
+        return rows
+    mine = {r.id for r in rows}
+    stmt = select(outbox.c.id, outbox.c.batch_id, outbox.c.seq).where(
+        outbox.c.published_at.is_(None), outbox.c.batch_id.in_({r.batch_id for r in rows})
+    )
+    first_foreign: dict[str, int] = {}
+    for other in (await conn.execute(stmt)).all():
+        if other.id not in mine:
+            seen = first_foreign.get(other.batch_id, other.seq)
+            first_foreign[other.batch_id] = min(seen, other.seq)
+    return [r for r in rows if r.seq < first_foreign.get(r.batch_id, r.seq + 1)]
 
 
 async def mark_published(conn: AsyncConnection, event_ids: Sequence[str]) -> None:
@@ -69,5 +87,5 @@ async def mark_published(conn: AsyncConnection, event_ids: Sequence[str]) -> Non
 
 
 async def events_of(conn: AsyncConnection, batch_id: str) -> list[Row]:
-    stmt = select(outbox).where(outbox.c.batch_id == batch_id).order_by(outbox.c.created_at)
+    stmt = select(outbox).where(outbox.c.batch_id == batch_id).order_by(outbox.c.seq)
     return list((await conn.execute(stmt)).all())

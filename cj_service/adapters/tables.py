@@ -71,6 +71,8 @@ def _judge_health() -> list[Column]:
         Column("position_bias", Float, nullable=True),
         Column("position_bias_se", Float, nullable=True),
         Column("llm_cancelled", Boolean, nullable=False, server_default="false"),
+        # 0007: texts (batch_essays.idx) the simulated judge said it had no truth for
+        Column("no_truth_texts", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     ]
 
 
@@ -196,8 +198,10 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Text, primary_key=True),  # also the Nats-Msg-Id
+    # 0007: insertion order, the order the relay publishes in (docs/events.md)
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
     Column("batch_id", Text, nullable=False),
-    Column("kind", Text, nullable=False),  # completed | result | failed | consumption
+    Column("kind", Text, nullable=False),  # completed | result | failed | cancelled | consumption
     Column("subject", Text, nullable=False),
     Column("schema", Text, nullable=False),
     Column("payload", LargeBinary, nullable=False),
@@ -206,6 +210,7 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("batch_id", "kind", name="uq_outbox_batch_kind"),
     Index("ix_outbox_unpublished", "created_at", postgresql_where=text("published_at IS NULL")),
+    Index("ix_outbox_unpublished_seq", "seq", postgresql_where=text("published_at IS NULL")),
 )
 
 request_ids = Table(

@@ -46,9 +46,14 @@ def first_misconfiguration(errors: Iterable[tuple[str, str]]) -> tuple[str, str]
     return next(((k, m) for k, m in errors if k in MISCONFIGURED), None)
 
 
-def misconfigured_detail(judge: str, kind: str, message: str) -> str:
-    """e.g. "judge openai_compatible/smollm2 cannot be used: UNSUPPORTED_FEATURE: ..."."""
-    return f"judge {judge} cannot be used: {kind}: {strip_kind(kind, message)}"
+def misconfigured_detail(
+    judge: str, kind: str, message: str, failed_attempts: Mapping[str, int] | None = None
+) -> str:
+    """e.g. "judge openai_compatible/smollm2 cannot be used: UNSUPPORTED_FEATURE: ...
+    (failures: UNSUPPORTED_FEATURE x4)"; the counts are left out when there are none."""
+    detail = f"judge {judge} cannot be used: {kind}: {strip_kind(kind, message)}"
+    counted = count_text(failed_attempts or {})
+    return f"{detail} (failures: {counted})" if counted else detail
 
 
 def strip_kind(kind: str, message: str) -> str:
@@ -84,8 +89,14 @@ def commonest(counts: Mapping[str, int], top: int = 3) -> list[tuple[str, int]]:
 
 
 def count_text(counts: Mapping[str, int], top: int = 3) -> str:
-    """e.g. "12 TIMEOUT, 3 INVALID_RESPONSE"."""
-    return ", ".join(f"{n} {k}" for k, n in commonest(counts, top))
+    """The dominant kinds with their counts, e.g. "TIMEOUT x12, INVALID_RESPONSE x3"."""
+    return ", ".join(f"{k} x{n}" for k, n in commonest(counts, top))
+
+
+def with_failures(detail: str, failed_attempts: Mapping[str, int]) -> str:
+    """A failure's detail with the dominant failure kinds appended (unchanged when none)."""
+    counted = count_text(failed_attempts)
+    return f"{detail}; failures: {counted}" if counted else detail
 
 
 def failure_rate_detail(base: str, failed_attempts: Mapping[str, int], last: str) -> str:

@@ -1,5 +1,6 @@
 """Plain-language warnings about a judge's verdicts: a judge that always picks one side, a
-ranking that is mostly noise, a strong position bias, P(A) that contradicted the verdicts.
+simulated judge without truth for some texts, a ranking that is mostly noise, a strong
+position bias, P(A) that contradicted the verdicts.
 
 A degenerate judge (27 of 30 verdicts "Essay A") still yields a fit with numbers that look
 like any other; these sentences say what the numbers mean.
@@ -22,6 +23,7 @@ def judge_warnings(
     position_bias: float | None,
     position_bias_se: float | None,
     p_a_dropped: int = 0,
+    no_truth_texts: int = 0,
 ) -> list[str]:
     """Every warning that applies, most serious first; [] when none does.
 
@@ -29,6 +31,7 @@ def judge_warnings(
     the first fit."""
     found = [
         _one_sided(a_wins, verdicts),
+        _no_truth(no_truth_texts),
         _unreliable(reliability, reliability_se),
         _biased(position_bias, position_bias_se),
         _dropped(p_a_dropped, verdicts),
@@ -46,6 +49,14 @@ def _one_sided(a_wins: int, verdicts: int) -> str:
                 f"({wins} of {verdicts}): these verdicts say little about the essays"
             )
     return ""
+
+
+def _no_truth(texts: int) -> str:
+    if texts <= 0:
+        return ""
+    if texts == 1:
+        return "the simulated judge had no truth for 1 text: its place in the order is arbitrary"
+    return f"the simulated judge had no truth for {texts} texts: their order is arbitrary"
 
 
 def _unreliable(reliability: float | None, se: float | None) -> str:

@@ -6,7 +6,8 @@ state; the others are counted and acknowledged -- a late result's spend and fail
 still count towards its batch (judge_stats.count_late), once.
 
 A result saying the judge cannot be used at all (judge_health.MISCONFIGURED) fails the batch
-at once with JUDGE_MISCONFIGURED and the provider's message.
+at once with JUDGE_MISCONFIGURED and the provider's message. Verdicts of the simulated judge
+that say it had no truth for a text add that text to the batch's no_truth_texts (a warning).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
+from cj_service.domain import simulated_judge
 from cj_service.service import finish, judge_stats, live_fits, steps
 from cj_service.service.deps import Deps
 from cj_service.service.model import IN_FLIGHT, TERMINAL, Status, StepOutcome
@@ -79,6 +81,7 @@ async def _apply(conn: AsyncConnection, batch, fresh: list[_Fresh], deps: Deps, 
         progress_at=func.now(),
         **_counters(batch, [f.update for f in fresh]),
         **judge_stats.fresh_values(batch, applied),
+        **_no_truth(batch, fresh),
     )
     live_fits.extend(deps, out, batch, done_before, _judged_rows(fresh))
     detail = judge_stats.misconfiguration(batch, applied)
@@ -86,6 +89,20 @@ async def _apply(conn: AsyncConnection, batch, fresh: list[_Fresh], deps: Deps, 
         await finish.fail(conn, batch, "JUDGE_MISCONFIGURED", detail, deps, out)
         return
     await steps.advance(conn, batch, deps, out)
+
+
+def _no_truth(batch, fresh: Sequence[_Fresh]) -> dict[str, Any]:
+    """The texts the simulated judge had no truth for, when these verdicts name new ones."""
+    verdicts = [
+        (f.row.idx_a, f.row.idx_b, f.update["justification"])
+        for f in fresh
+        if simulated_judge.NO_TRUTH_MARK in f.update["justification"]
+    ]
+    if not verdicts:
+        return {}
+    known = list(batch.no_truth_texts or ())
+    found = simulated_judge.no_truth_texts(known, verdicts)
+    return {"no_truth_texts": found} if len(found) > len(known) else {}
 
 
 class _Fresh(NamedTuple):

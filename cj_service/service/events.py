@@ -1,4 +1,6 @@
-"""Outbox events of a finished batch, written in the transaction that finishes it."""
+"""Outbox events of a finished batch, written in the transaction that finishes it, in the
+order subscribers receive them (docs/events.md): the terminal event first (completed, with the
+rich result after it; failed; cancelled), ResourceConsumption last."""
 
 from __future__ import annotations
 
@@ -104,6 +106,28 @@ async def failed(conn: AsyncConnection, batch: Row) -> None:
             detail=batch.detail,
             failed_at=assessment.finished_at,
             comparisons_made=batch.comparisons_done,
+            correlation_id=batch.correlation_id,
+            metadata=dict(batch.metadata or {}),
+        ),
+    )
+    await consumption(conn, batch, await model_usage(conn, batch.id))
+
+
+async def cancelled(conn: AsyncConnection, batch: Row) -> None:
+    """AssessmentCancelled with what the batch had done and spent, then its consumption."""
+    await _add(
+        conn,
+        batch,
+        "cancelled",
+        subjects.CJ_ASSESSMENT_CANCELLED,
+        events_pb2.AssessmentCancelled(
+            assessment_id=batch.id,
+            reason=batch.detail,
+            cancelled_at=views.timestamp(batch.finished_at),
+            comparisons_made=batch.comparisons_done,
+            comparisons_failed=batch.comparisons_failed,
+            cost_usd=batch.cost_usd,
+            usage=views.batch_usage(batch),
             correlation_id=batch.correlation_id,
             metadata=dict(batch.metadata or {}),
         ),

@@ -126,7 +126,7 @@ async def cancel(
         results=final.SerializeToString(),
         **fit_values(final),
     )
-    await events.consumption(conn, batch, await events.model_usage(conn, batch.id))
+    await events.cancelled(conn, batch)
     _finished(out, State.CANCELLED, "CANCELLED", batch)
     return batch
 

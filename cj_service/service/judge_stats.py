@@ -84,7 +84,7 @@ def misconfiguration(batch: Row, results: Sequence[llm_pb2.ComparisonResult]) ->
     if found is None:
         return ""
     judge = f"{batch.judge_provider}/{batch.judge_model}"
-    return judge_health.misconfigured_detail(judge, *found)
+    return judge_health.misconfigured_detail(judge, *found, batch.failed_attempts or {})
 
 
 async def count_late(

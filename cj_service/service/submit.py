@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.engine import Row
 
 from cj_service.adapters import batch_repo
-from cj_service.service import effects, finish, steps, validation
+from cj_service.service import effects, finish, judge_check, steps, validation
 from cj_service.service.assignment_context import (
     AssignmentContext,
     check_rubric_override,
@@ -47,14 +47,7 @@ async def submit_assessment(deps: Deps, cmd: SubmitCommand) -> tuple[Row, bool]:
     if existing is not None:
         return existing, True
     validation.validate(cmd)
-    cmd = _with_default_judge(deps, cmd)
-    if not await deps.llm.is_known(cmd.judge.provider, cmd.judge.model):
-        raise invalid_argument(
-            "UNKNOWN_MODEL",
-            f"judge {cmd.judge.provider}/{cmd.judge.model} is not in llm_provider's manifest",
-            provider=cmd.judge.provider,
-            model=cmd.judge.model,
-        )
+    cmd = replace(cmd, judge=await judge_check.resolve(deps, cmd.judge))
     ctx = await _context(deps, cmd)
     essays = await _essays(deps, cmd, ctx)
     try:
@@ -80,16 +73,6 @@ async def _replay(deps: Deps, cmd: SubmitCommand) -> Row | None:
                 request_id=cmd.request_id,
             )
         return await batch_repo.get_batch(conn, seen.batch_id)
-
-
-def _with_default_judge(deps: Deps, cmd: SubmitCommand) -> SubmitCommand:
-    if cmd.judge.provider and cmd.judge.model:
-        return cmd
-    judge = type(cmd.judge)()
-    judge.CopyFrom(cmd.judge)
-    judge.provider = judge.provider or deps.config.default_judge_provider
-    judge.model = judge.model or deps.config.default_judge_model
-    return replace(cmd, judge=judge)
 
 
 async def _context(deps: Deps, cmd: SubmitCommand) -> Context:

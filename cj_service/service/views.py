@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 
 from cj_service.domain.judge_warnings import judge_warnings
 from cj_service.domain.reliability import split_half_se
+from cj_service.domain.simulated_judge import is_simulated
 from cj_service.service.model import TERMINAL, State
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.common.v1 import common_pb2
@@ -80,6 +81,7 @@ def warnings(row: Row) -> list[str]:
         position_bias=row.position_bias,
         position_bias_se=row.position_bias_se,
         p_a_dropped=row.probability_a_dropped,
+        no_truth_texts=len(row.no_truth_texts or ()),
     )
 
 
@@ -108,6 +110,7 @@ def assessment(row: Row) -> cj_pb2.Assessment:
         correlation_id=row.correlation_id,
         metadata=dict(row.metadata or {}),
         warnings=warnings(row),
+        simulated_judge=is_simulated(row.judge_provider),
     )
 
 

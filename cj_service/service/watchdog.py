@@ -114,8 +114,9 @@ async def _end(conn, batch: Row, deps: Deps, out: StepOutcome) -> None:
         detail = f"no comparison was accepted by llm_provider within {batch.stall_timeout_s:.0f}s"
         await finish.fail(conn, batch, "SUBMISSION_FAILED", detail, deps, out)
         return
-    detail = (
+    detail = judge_health.with_failures(
         f"no progress within {batch.stall_timeout_s:.0f}s with {batch.comparisons_done} "
-        "verdicts, too few to finalize"
+        "verdicts, too few to finalize",
+        batch.failed_attempts or {},
     )
     await finish.fail(conn, batch, "STALLED", detail, deps, out)

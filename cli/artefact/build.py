@@ -9,6 +9,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cli.flows.collect import RunData
+from cli.render.table import is_simulated
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 
@@ -34,7 +35,8 @@ def batch_section(a: cj_pb2.Assessment) -> dict[str, Any]:
             cj_pb2.CompletionReason, a.completion_reason, "COMPLETION_REASON_"),
         "failure_reason": _enum(cj_pb2.FailureReason, a.failure_reason, "FAILURE_REASON_"),
         "detail": a.detail, "assignment_id": a.assignment_id, "grade_scale_id": a.grade_scale_id,
-        "judge": f"{a.judge.provider}/{a.judge.model}", "essay_count": a.essay_count,
+        "judge": f"{a.judge.provider}/{a.judge.model}", "judge_simulated": is_simulated(a),
+        "essay_count": a.essay_count,
         "anchor_count": a.anchor_count, "correlation_id": a.correlation_id,
         "created_at": iso(a.created_at), "finished_at": iso(a.finished_at),
         "budget": p.budget, "target_reliability": p.target_reliability,

@@ -17,7 +17,13 @@ from cli.commands.progress import live
 from cli.errors import CliError
 from cli.flows import collect, watch
 from cli.flows.collect import RunData
-from cli.render.table import partial_line, results_table, summary_lines, warning_texts
+from cli.render.table import (
+    partial_line,
+    results_table,
+    summary_lines,
+    table_title,
+    warning_texts,
+)
 from cli.rpc import Client
 from cli.settings import Addresses
 from contracts.huleedu.cj.v1 import cj_pb2
@@ -65,8 +71,7 @@ def show(console: Console, results: cj_pb2.GetAssessmentResultsResponse) -> None
     banner = partial_line(results)
     if banner:
         console.print(Text(banner, style="bold red"))
-    batch_id = results.assessment.assessment_id
-    console.print(results_table(results, title=f"Results of batch {batch_id}"))
+    console.print(results_table(results, title=table_title(results)))
     for line in summary_lines(results):
         console.print(line, highlight=False)
     if banner:

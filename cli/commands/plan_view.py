@@ -8,7 +8,7 @@ from rich.text import Text
 from cli import rpc
 from cli.commands.common import out
 from cli.errors import CliError
-from cli.flows.plan import estimate, find_model, unknown_model_message
+from cli.flows.plan import estimate, find_model, provider_warnings, unknown_model_message
 from cli.flows.submit import Ask, request_id_for
 from cli.io.inventory import Inventory
 from cli.settings import Addresses
@@ -46,7 +46,19 @@ def show(mesh: Addresses, inventory: Inventory, ask: Ask) -> None:
                       highlight=False)
     else:
         console.print(f"estimated cost: unknown ({note})", highlight=False)
+    for warning in _provider_warnings(mesh, ask):
+        console.print(Text.assemble(("WARNING: ", "bold yellow"), warning))
     console.print("plan only: nothing was uploaded or submitted", highlight=False)
+
+
+def _provider_warnings(mesh: Addresses, ask: Ask) -> list[str]:
+    """What would stop the judge: llm_provider has no credentials for its provider."""
+    try:
+        with rpc.llm(mesh) as llm:
+            providers = list(llm.call("ListProviders", llm_pb2.ListProvidersRequest()).providers)
+    except CliError:
+        return []  # the manifest note above already says llm_provider could not be asked
+    return provider_warnings(providers, ask.judge)
 
 
 def _manifest_entry(mesh: Addresses, ask: Ask) -> tuple[llm_pb2.ModelInfo | None, str]:

@@ -80,3 +80,22 @@ def unknown_model_message(models: list[llm_pb2.ModelInfo], judge: Judge) -> str:
         return f"unknown judge provider {judge.provider!r}; the manifest has {', '.join(providers)}"
     return (f"unknown model {judge.model!r} for provider {judge.provider}; "
             f"choose one of {', '.join(same)} (`huleedu models`)")
+
+
+# What llm_provider reads each provider's credentials from (llm_provider/config.py).
+KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY",
+                 "google": "GEMINI_API_KEY (or GOOGLE_API_KEY)"}
+
+
+def provider_warnings(providers: list[llm_pb2.ProviderInfo], judge: Judge) -> list[str]:
+    """Why llm_provider could not call the judge's provider ([] when it can)."""
+    info = next((p for p in providers if p.provider == judge.provider), None)
+    if info is None or info.configured:
+        return []
+    if not info.enabled:
+        return [f"provider {judge.provider} is disabled on llm_provider (set "
+                f"LLM_PROVIDER_{judge.provider.upper()}_ENABLED=true there): the submission "
+                "would be refused"]
+    key = KEY_VARIABLES.get(judge.provider, f"{judge.provider.upper()}_API_KEY")
+    return [f"provider {judge.provider} has no API key on llm_provider (set {key} in its "
+            "environment): the submission would be refused"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from cli.flows.collect import RunData
 from cli.flows.watch import outcome_text
 from cli.render.alignment import AnchorAlignment, anchor_alignment, misfits, surprises
-from cli.render.table import INFIT_HIGH, essay_label, infit_flag, partial_line, summary_lines
+from cli.render.table import (
+    INFIT_HIGH,
+    SIMULATED,
+    essay_label,
+    infit_flag,
+    is_simulated,
+    partial_line,
+    summary_lines,
+)
 
 
 def scale_order(data: RunData) -> list[str]:
@@ -26,8 +34,9 @@ def report(data: RunData, *, charts: list[str]) -> str:
     res = data.results
     essays = list(res.essays)
     alignment = anchor_alignment(essays, scale_order(data))
-    lines = [f"# Comparative judgement report: batch {data.batch_id}", "",
-             f"Outcome: {outcome_text(data.assessment)}", ""]
+    lines = [f"# Comparative judgement report: batch {data.batch_id}", ""]
+    lines += _simulated(data.assessment)
+    lines += [f"Outcome: {outcome_text(data.assessment)}", ""]
     banner = partial_line(res)
     lines += [f"**{banner}**", ""] if banner else []
     lines += _warnings(data.assessment)
@@ -38,6 +47,15 @@ def report(data: RunData, *, charts: list[str]) -> str:
     if data.notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in data.notes] + [""]
     return "\n".join(lines)
+
+
+def _simulated(assessment) -> list[str]:  # type: ignore[no-untyped-def]
+    """Before anything else: a simulated judge's ranking says nothing about the essays."""
+    if not is_simulated(assessment):
+        return []
+    return [f"**{SIMULATED}**: its verdicts come from a simulation (a noisy judge of a made-up "
+            "or supplied quality), not from reading the essays; use this report to check the "
+            "mesh, never to grade.", ""]
 
 
 def _warnings(assessment) -> list[str]:  # type: ignore[no-untyped-def]

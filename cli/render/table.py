@@ -39,6 +39,20 @@ def results_table(results: cj_pb2.GetAssessmentResultsResponse, *, title: str = 
     return table
 
 
+SIMULATED = "SIMULATED judge — demonstrates the flow, not the essays' quality"
+
+
+def is_simulated(assessment: cj_pb2.Assessment) -> bool:
+    """The simulated judge ranked these essays (an older server only names the provider)."""
+    return assessment.simulated_judge or assessment.judge.provider == "simulated"
+
+
+def table_title(results: cj_pb2.GetAssessmentResultsResponse) -> str:
+    """'Results of batch B', saying so when the simulated judge made the verdicts."""
+    title = f"Results of batch {results.assessment.assessment_id}"
+    return f"{title} ({SIMULATED})" if is_simulated(results.assessment) else title
+
+
 def has_se(se: float) -> bool:
     """A standard error to show: older servers send 0, batches under 4 essays infinity."""
     return 0.0 < se < float("inf")

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 REPLICA_PORT_STEP = 10  # replica i listens on base + 10*i (grpc and metrics alike)
 HOST = "127.0.0.1"
+# What cj_service gives a submission without a judge in the local mesh (CJ_DEFAULT_JUDGE):
+# simulated, priced like Claude Haiku 4.5 so costs show; its verdicts demonstrate the flow.
+DEV_DEFAULT_JUDGE = "simulated/simulated-priced"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def replica_env(spec: ServiceSpec, replica: int, shared: Mapping[str, str]) -> d
         f"{spec.env_prefix}_METRICS_PORT": str(metrics_port),
         "HULEEDU_INSTANCE_ID": f"{spec.name}-{replica}",
     })
+    if spec.name == "cj":  # development: a submission without a judge gets the simulated one
+        env.setdefault("CJ_DEFAULT_JUDGE", DEV_DEFAULT_JUDGE)
     own_db = shared.get(f"{spec.env_prefix}_DATABASE_URL")
     if own_db:
         env["DATABASE_URL"] = own_db

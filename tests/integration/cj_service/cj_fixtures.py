@@ -32,7 +32,12 @@ from contracts.streams import Namespace
 from deploy.local import pg_infra
 from deploy.local.procs import run_sync
 from tests.fixtures import unique_name
-from tests.integration.cj_service.cj_harness import CJ, UNREACHABLE, RecordingProvider
+from tests.integration.cj_service.cj_harness import (
+    CJ,
+    DEFAULT_JUDGE,
+    UNREACHABLE,
+    RecordingProvider,
+)
 
 __all__ = [
     "cj",
@@ -123,6 +128,7 @@ async def start_cj(
         env: dict | None = None,
         replica_of: CJ | None = None,
         content: bool = False,
+        default_judge: str | None = None,
     ) -> CJ:
         """A new service; `replica_of` shares that one's database, namespace and provider."""
         provider = replica_of.provider if replica_of else RecordingProvider()
@@ -145,6 +151,7 @@ async def start_cj(
             content_addr=content_addr,
             llm_provider_addr=llm_addr,
             instance_id=unique_name("cj"),
+            default_judge=DEFAULT_JUDGE if default_judge is None else default_judge,
             defaults=defaults or BatchDefaults(),
             pipeline=pipeline or dataclasses.replace(PipelineSettings(), bootstrap_rounds=20),
             env=env or {},

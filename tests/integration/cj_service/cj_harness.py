@@ -25,6 +25,7 @@ from tests.fixtures import unique_name, wait_until
 
 JUDGE = common_pb2.JudgeConfig(provider="simulated", model="sim-judge")
 MODELS = (("simulated", "sim-judge"), ("anthropic", "claude-haiku-4-5"))
+DEFAULT_JUDGE = "simulated/sim-judge"  # the CJ_DEFAULT_JUDGE of the services under test
 UNREACHABLE = "127.0.0.1:1"  # content address of tests that never fetch texts
 
 
@@ -39,6 +40,9 @@ class RecordingProvider(llm_service_pb2_grpc.LLMProviderServiceServicer):
         self.unavailable = False
         self.cancels: list[llm_pb2.CancelComparisonsRequest] = []
         self.cancel_unavailable = False
+        self.catalog_unavailable = False  # ListModels / ListProviders answer UNAVAILABLE
+        # provider -> configured (credentials present); anthropic has no key here
+        self.configured = {"simulated": True, "anthropic": False}
 
     async def CancelComparisons(self, request, context):
         if self.cancel_unavailable:
@@ -74,8 +78,25 @@ class RecordingProvider(llm_service_pb2_grpc.LLMProviderServiceServicer):
         return llm_pb2.SubmitComparisonsResponse(outcomes=outcomes)
 
     async def ListModels(self, request, context):
+        if self.catalog_unavailable:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "llm_provider restarting")
         return llm_pb2.ListModelsResponse(
-            models=[llm_pb2.ModelInfo(provider=p, model_id=m) for p, m in MODELS]
+            models=[
+                llm_pb2.ModelInfo(
+                    provider=p, model_id=m, max_output_tokens=8192, supports_temperature=True
+                )
+                for p, m in MODELS
+            ]
+        )
+
+    async def ListProviders(self, request, context):
+        if self.catalog_unavailable:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "llm_provider restarting")
+        return llm_pb2.ListProvidersResponse(
+            providers=[
+                llm_pb2.ProviderInfo(provider=p, enabled=True, configured=ok)
+                for p, ok in self.configured.items()
+            ]
         )
 
 

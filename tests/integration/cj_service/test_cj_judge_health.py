@@ -64,7 +64,10 @@ async def test_an_unsupported_feature_fails_the_batch_at_once_with_the_providers
     failed = await wait_until(lambda: _ended(cj, a.assessment_id))
     assert failed.failure_reason == cj_pb2.FAILURE_REASON_JUDGE_MISCONFIGURED
     judge = "judge simulated/sim-judge"
-    assert failed.detail == f"{judge} cannot be used: UNSUPPORTED_FEATURE: {message}"
+    assert failed.detail == (
+        f"{judge} cannot be used: UNSUPPORTED_FEATURE: {message} "
+        "(failures: UNSUPPORTED_FEATURE x1)"
+    )
     await wait_until(lambda: a.assessment_id in cj.provider.cancelled_groups())
     assert "JUDGE_MISCONFIGURED" in cj.provider.cancels[0].reason
     await cj.publish(result, msg_id="again")  # redelivered: a duplicate, nothing changes
@@ -84,7 +87,8 @@ async def test_a_provider_that_is_not_configured_fails_the_batch_by_its_refusal(
     failed = await wait_until(lambda: _ended(cj, a.assessment_id), timeout=15)
     assert failed.failure_reason == cj_pb2.FAILURE_REASON_JUDGE_MISCONFIGURED
     assert failed.detail == (
-        "judge simulated/sim-judge cannot be used: PROVIDER_NOT_CONFIGURED: refused by test"
+        "judge simulated/sim-judge cannot be used: PROVIDER_NOT_CONFIGURED: refused by test "
+        "(failures: PROVIDER_NOT_CONFIGURED x1)"
     )
 
 

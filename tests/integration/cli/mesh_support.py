@@ -32,6 +32,7 @@ FAST_ENV = {
     "LLM_PROVIDER_SIMULATED_POSITION_BIAS": "0.2",
     "CJ_WATCHDOG_INTERVAL_S": "1",
     "CJ_RECOVERY_INTERVAL_S": "1",
+    "ANTHROPIC_API_KEY": "",  # a real provider without a key, whatever the caller's shell has
 }
 
 

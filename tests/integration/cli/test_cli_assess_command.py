@@ -114,3 +114,46 @@ def test_plan_prices_the_run_from_the_manifest_and_submits_nothing(
     assert "$1.0/$5.0 per million" in result.stdout
     assert "nothing was uploaded or submitted" in result.stdout
     assert "batch " not in result.stderr
+
+
+def test_plan_warns_when_the_judges_provider_has_no_key_on_llm_provider(
+    cli_mesh: MeshHandle, tmp_path: Path
+) -> None:
+    essays, anchors = small_sample(tmp_path)
+    result = huleedu(cli_mesh, "assess", str(essays), "--anchors", str(anchors), "--plan",
+                     "--judge", "anthropic/claude-haiku-4-5")
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.stdout.split())
+    assert "WARNING: provider anthropic has no API key on llm_provider" in flat
+    assert "ANTHROPIC_API_KEY" in flat and "nothing was uploaded or submitted" in flat
+
+
+def test_a_judge_whose_provider_has_no_key_is_refused_by_the_service(
+    cli_mesh: MeshHandle, tmp_path: Path
+) -> None:
+    essays, anchors = small_sample(tmp_path)
+    result = huleedu(cli_mesh, "assess", str(essays), "--anchors", str(anchors), "--judge",
+                     "anthropic/claude-haiku-4-5", "--label", unique_name("nokey"))
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.stderr.split())
+    assert "ANTHROPIC_API_KEY" in flat and "batch " not in flat
+
+
+def test_the_local_mesh_gives_a_submission_without_a_judge_the_simulated_default(
+    cli_mesh: MeshHandle,
+) -> None:
+    import grpc
+
+    from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
+    from deploy.local.services import DEV_DEFAULT_JUDGE
+
+    essays = [cj_pb2.EssayInput(essay_id=f"e{i}", text=f"Essay {i}. " * (i + 2)) for i in range(3)]
+    with grpc.insecure_channel(cli_mesh.env["CJ_ADDR"]) as channel:
+        stub = cj_service_pb2_grpc.CJAssessmentServiceStub(channel)
+        submitted = stub.SubmitAssessment(cj_pb2.SubmitAssessmentRequest(
+            request_id=unique_name("nojudge"), essays=essays,
+            stopping=cj_pb2.StoppingOptions(budget=2)), timeout=30)
+        a = submitted.assessment
+        stub.CancelAssessment(cj_pb2.CancelAssessmentRequest(assessment_id=a.assessment_id),
+                              timeout=30)
+    assert f"{a.judge.provider}/{a.judge.model}" == DEV_DEFAULT_JUDGE and a.simulated_judge

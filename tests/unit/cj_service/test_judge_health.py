@@ -42,7 +42,7 @@ def test_the_unavailable_detail_names_the_cause_and_the_last_message():
     )
     assert detail == (
         "provider of judge openai_compatible/m unavailable: no verdict for 312s, only server "
-        "errors, timeouts (19 PROVIDER_ERROR, 2 TIMEOUT); last provider message: "
+        "errors, timeouts (PROVIDER_ERROR x19, TIMEOUT x2); last provider message: "
         "PROVIDER_ERROR: 504 Gateway Timeout"
     )
 
@@ -71,8 +71,8 @@ def test_the_success_rate_detail_names_the_commonest_failures_and_a_message():
         "TIMEOUT: read timed out",
     )
     assert detail == (
-        "success rate 0.00 < 0.50 over 10 attempts; commonest failures: 12 TIMEOUT, "
-        "4 PROVIDER_ERROR, 3 INVALID_RESPONSE; last provider message: TIMEOUT: read timed out"
+        "success rate 0.00 < 0.50 over 10 attempts; commonest failures: TIMEOUT x12, "
+        "PROVIDER_ERROR x4, INVALID_RESPONSE x3; last provider message: TIMEOUT: read timed out"
     )
     assert jh.failure_rate_detail("base", {}, "") == "base"
 
@@ -82,3 +82,24 @@ def test_a_final_error_without_an_attempt_of_its_kind_is_counted_once_but_not_ca
     assert jh.result_kinds({}, "EXPIRED") == {"EXPIRED": 1}
     assert jh.result_kinds({"TIMEOUT": 1}, "CANCELLED") == {"TIMEOUT": 1}
     assert jh.merge_counts({"A": 1}, {"A": 2, "B": 1}, {"B": 1}) == {"A": 3, "B": 2}
+
+
+def test_a_misconfiguration_names_the_dominant_failures_with_their_counts():
+    detail = jh.misconfigured_detail(
+        "anthropic/claude-haiku-4-5",
+        "PROVIDER_NOT_CONFIGURED",
+        "provider anthropic is disabled or has no API key",
+        {"PROVIDER_NOT_CONFIGURED": 10},
+    )
+    assert detail == (
+        "judge anthropic/claude-haiku-4-5 cannot be used: PROVIDER_NOT_CONFIGURED: provider "
+        "anthropic is disabled or has no API key (failures: PROVIDER_NOT_CONFIGURED x10)"
+    )
+
+
+def test_any_failure_detail_can_carry_the_dominant_kinds_and_is_unchanged_without_any():
+    counts = {"TIMEOUT": 3, "RATE_LIMITED": 1, "EXPIRED": 3, "CONNECTION_ERROR": 2}
+    assert jh.with_failures("stalled", counts) == (
+        "stalled; failures: EXPIRED x3, TIMEOUT x3, CONNECTION_ERROR x2"
+    )
+    assert jh.with_failures("stalled", {"TIMEOUT": 0}) == "stalled"

@@ -67,3 +67,10 @@ def test_the_degenerate_judge_of_the_issue_gets_every_warning_in_order():
         position_bias_se=0.40,
     )
     assert [w.split(" ")[1] for w in found] == ["judge", "honest", "position"]
+
+
+def test_texts_the_simulated_judge_had_no_truth_for_are_counted_in_words():
+    (w,) = warnings(no_truth_texts=3)
+    assert w == "the simulated judge had no truth for 3 texts: their order is arbitrary"
+    (one,) = warnings(no_truth_texts=1)
+    assert one.startswith("the simulated judge had no truth for 1 text:")

@@ -118,5 +118,5 @@ def test_only_a_misconfiguration_error_names_the_judge_that_cannot_be_used():
         batch(), [failing(llm_pb2.COMPARISON_ERROR_REASON_UNSUPPORTED_FEATURE)]
     ) == (
         "judge openai_compatible/smollm2 cannot be used: UNSUPPORTED_FEATURE: no structured "
-        "output"
+        "output (failures: TIMEOUT x1)"  # the batch's failures so far, with their counts
     )

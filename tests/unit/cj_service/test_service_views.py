@@ -14,7 +14,7 @@ def batch_row(**kw):
         anchor_count=10, prompt_tokens=1, completion_tokens=1, cache_read_tokens=0,
         cache_write_tokens=0, tokens_estimated=False, failed_attempts={},
         probability_a_dropped=0, a_wins=450, position_bias=None, position_bias_se=None,
-        state="RUNNING",
+        state="RUNNING", no_truth_texts=[],
     )
     return SimpleNamespace(**{**base, **kw})
 
@@ -51,3 +51,8 @@ def test_a_one_sided_judge_is_warned_about_while_running_but_reliability_only_on
 
 def test_a_sound_batch_has_no_warnings():
     assert views.warnings(batch_row(state="COMPLETED", position_bias=0.1)) == []
+
+
+def test_texts_the_simulated_judge_had_no_truth_for_become_a_warning():
+    (w,) = views.warnings(batch_row(no_truth_texts=[0, 4, 7]))
+    assert w == "the simulated judge had no truth for 3 texts: their order is arbitrary"
