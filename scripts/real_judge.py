@@ -60,15 +60,19 @@ def pick_essays(folder: Path, count: int) -> Path:
 def assess(env: dict[str, str], essays: Path, out: Path, *, budget: int, deadline: float) -> str:
     args = [str(ROOT / ".venv" / "bin" / "huleedu"), "assess", str(essays), "--judge", JUDGE,
             "--budget", str(budget), "--prompt", str(SAMPLES / "prompt.txt"),
-            "--rubric", str(SAMPLES / "rubric.txt"), "--out", str(out), "--seed", "7"]
+            "--rubric", str(SAMPLES / "rubric.txt"), "--out", str(out), "--seed", "7",
+            "--label", f"real-judge-{time.time_ns()}"]  # each run a new batch, not a replay
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=deadline)
     output = done.stdout + done.stderr
     print(output)
     return output
 
 
-def assessment(env: dict[str, str], out: Path) -> cj_pb2.Assessment:
-    artefact = max(out.rglob("artefact.json"), key=lambda p: p.stat().st_mtime)
+def assessment(env: dict[str, str], out: Path, since: float) -> cj_pb2.Assessment:
+    found = [p for p in out.rglob("artefact.json") if p.stat().st_mtime >= since]
+    if not found:
+        raise SystemExit("FAIL: huleedu assess wrote no run folder (its output is above)")
+    artefact = max(found, key=lambda p: p.stat().st_mtime)
     batch_id = json.loads(artefact.read_text())["batch"]["batch_id"]
     with rpc.cj(Addresses.resolve(env=env)) as client:
         request = cj_pb2.GetAssessmentRequest(assessment_id=batch_id)
@@ -131,9 +135,10 @@ def main() -> int:
         with mesh_mod.running(run_dir, replicas={}) as mesh:
             env = {**os.environ, **mesh.env}
             essays = pick_essays(Path(tmp) / "essays", args.essays)
+            began = time.time()
             output = assess(env, essays, run_dir / "runs", budget=args.budget,
                             deadline=args.deadline)
-            final = assessment(env, run_dir / "runs")
+            final = assessment(env, run_dir / "runs", since=began)
     problems = checks(final, meter, output)
     for problem in problems:
         print(f"FAIL: {problem}")
