@@ -57,6 +57,12 @@ async def batch_of(conn: AsyncConnection, comparison_ids: Sequence[str]) -> dict
     return {r.id: r.batch_id for r in await conn.execute(stmt)}
 
 
+# What a result records on its comparison, applied or late: who judged it and what it cost.
+_SPEND: dict[str, Any] = {
+    name: bindparam(name)
+    for name in ("provider", "model", "prompt_tokens", "completion_tokens", "cache_read_tokens",
+                 "cache_write_tokens", "cost_usd", "prompt_sha256", "attempts", "error")
+}
 _APPLY = (
     update(comparisons)
     .where(c.id == bindparam("cid"))
@@ -66,18 +72,9 @@ _APPLY = (
         probability_a=bindparam("probability_a"),
         confidence=bindparam("confidence"),
         justification=bindparam("justification"),
-        provider=bindparam("provider"),
-        model=bindparam("model"),
-        prompt_tokens=bindparam("prompt_tokens"),
-        completion_tokens=bindparam("completion_tokens"),
-        cache_read_tokens=bindparam("cache_read_tokens"),
-        cache_write_tokens=bindparam("cache_write_tokens"),
-        cost_usd=bindparam("cost_usd"),
-        prompt_sha256=bindparam("prompt_sha256"),
-        attempts=bindparam("attempts"),
-        error=bindparam("error"),
         error_retryable=bindparam("error_retryable"),
         completed_at=func.now(),
+        **_SPEND,
     )
 )
 
@@ -91,18 +88,7 @@ async def apply_outcomes(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]
 _LATE = (
     update(comparisons)
     .where(c.id == bindparam("cid"), c.status == Status.ABANDONED.value, c.attempts == 0)
-    .values(
-        provider=bindparam("provider"),
-        model=bindparam("model"),
-        prompt_tokens=bindparam("prompt_tokens"),
-        completion_tokens=bindparam("completion_tokens"),
-        cache_read_tokens=bindparam("cache_read_tokens"),
-        cache_write_tokens=bindparam("cache_write_tokens"),
-        cost_usd=bindparam("cost_usd"),
-        prompt_sha256=bindparam("prompt_sha256"),
-        attempts=bindparam("attempts"),
-        error=bindparam("error"),
-    )
+    .values(**_SPEND)
     .returning(c.id)
 )
 

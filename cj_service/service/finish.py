@@ -20,27 +20,38 @@ from cj_service.service.model import State, Status, StepOutcome
 from contracts.huleedu.cj.v1 import cj_pb2
 
 INSUFFICIENT = "INSUFFICIENT_ESSAYS"
+NO_VERDICTS = "no verdicts to fit"
 
 
 async def finalize(
     conn: AsyncConnection, batch: Row, reason: str, deps: Deps, out: StepOutcome
 ) -> Row:
     """Final fit, grades and the three completion events, in the caller's transaction."""
-    final = await final_results(conn, batch, _unfitted_reason(reason), deps, out)
+    batch, final = await _end(conn, batch, deps, out, State.COMPLETED, _unfitted_reason(reason),
+                              completion_reason=reason)
+    await events.completed(conn, batch, final)
+    _finished(out, State.COMPLETED, reason, batch)
+    return batch
+
+
+async def _end(
+    conn: AsyncConnection, batch: Row, deps: Deps, out: StepOutcome, state: State,
+    unfitted_reason: str, **values: object,
+) -> tuple[Row, cj_pb2.GetAssessmentResultsResponse]:
+    """Fit what was paid for, abandon what is in flight, and record the terminal state."""
+    final = await final_results(conn, batch, unfitted_reason, deps, out)
     await comparison_repo.abandon_in_flight(conn, batch.id)
     batch = await batch_repo.update_batch(
         conn,
         batch.id,
-        state=State.COMPLETED.value,
-        completion_reason=reason,
+        state=state.value,
         finished_at=func.now(),
         comparisons_in_flight=0,
         results=final.SerializeToString(),
         **fit_values(final),
+        **values,
     )
-    await events.completed(conn, batch, final)
-    _finished(out, State.COMPLETED, reason, batch)
-    return batch
+    return batch, final
 
 
 async def final_results(
@@ -87,25 +98,14 @@ def fit_values(final: cj_pb2.GetAssessmentResultsResponse) -> dict[str, float]:
 def _unfitted_reason(reason: str) -> str:
     if reason == INSUFFICIENT:
         return "insufficient essays: fewer than two to compare"
-    return "no verdicts to fit"
+    return NO_VERDICTS
 
 
 async def fail(
     conn: AsyncConnection, batch: Row, reason: str, detail: str, deps: Deps, out: StepOutcome
 ) -> Row:
-    final = await final_results(conn, batch, "no verdicts to fit", deps, out)
-    await comparison_repo.abandon_in_flight(conn, batch.id)
-    batch = await batch_repo.update_batch(
-        conn,
-        batch.id,
-        state=State.FAILED.value,
-        failure_reason=reason,
-        detail=detail,
-        finished_at=func.now(),
-        comparisons_in_flight=0,
-        results=final.SerializeToString(),
-        **fit_values(final),
-    )
+    batch, _ = await _end(conn, batch, deps, out, State.FAILED, NO_VERDICTS,
+                          failure_reason=reason, detail=detail)
     await events.failed(conn, batch)
     _finished(out, State.FAILED, reason, batch)
     return batch
@@ -114,18 +114,7 @@ async def fail(
 async def cancel(
     conn: AsyncConnection, batch: Row, detail: str, deps: Deps, out: StepOutcome
 ) -> Row:
-    final = await final_results(conn, batch, "no verdicts to fit", deps, out)
-    await comparison_repo.abandon_in_flight(conn, batch.id)
-    batch = await batch_repo.update_batch(
-        conn,
-        batch.id,
-        state=State.CANCELLED.value,
-        detail=detail,
-        finished_at=func.now(),
-        comparisons_in_flight=0,
-        results=final.SerializeToString(),
-        **fit_values(final),
-    )
+    batch, _ = await _end(conn, batch, deps, out, State.CANCELLED, NO_VERDICTS, detail=detail)
     await events.cancelled(conn, batch)
     _finished(out, State.CANCELLED, "CANCELLED", batch)
     return batch

@@ -32,7 +32,8 @@ def test_every_interval_contains_its_score_and_spans_its_standard_error(soft):
 
 def test_the_bias_is_reported_per_quarter_with_its_drift():
     q = np.linspace(2, -2, 12)
-    out = results.compute(essays(12), rows_for(q, pairs(q.size, 120, seed=4)), grade_scale_id="", seed=1,
+    rows = rows_for(q, pairs(q.size, 120, seed=4))
+    out = results.compute(essays(12), rows, grade_scale_id="", seed=1,
                           bootstrap_rounds=0)
     periods = out.fit.bias_by_period
     assert [p.first_comparison for p in periods] == [0, 30, 60, 90]
