@@ -15,6 +15,7 @@ from cj_service.domain.grading import project_grades
 BETA = 0.3
 PROBIT_SD = 1.7  # Phi(d / 1.7) ~ sigmoid(d): theta stays on the BT scale
 LAPSE = 0.03
+CALIBRATION_KS = (10, 20)
 
 
 def judge(kind: str, theta, a, b, rng, *, soft: bool) -> np.ndarray:
@@ -140,28 +141,36 @@ def nearequal_case(case: tuple) -> tuple:
     return design, rho[0], rho[1], prod.prior_sd / sigma
 
 
-def calibration_case(case: tuple) -> tuple:
-    """Mean P(primary grade) against exact agreement, quality_bench's grade set-up."""
-    k, seed = case
+def calibration_case(seed: int) -> list[tuple]:
+    """Mean P(primary grade) against exact agreement, quality_bench's grade set-up, at k = 10
+    and 20 of one run (the stream up to k = 10 is the k = 10 run's). Projected as
+    results._grades does: the fit's scores with its posterior SE (fit.se)."""
     from quality_sim import RunSpec, simulate  # the quality bench's own engine
 
-    run = simulate(RunSpec(sigma=3.0, checkpoints=(k,)), seed)
-    snap = run.snapshots[200 * k // 2]
-    theta, fit = run.theta, snap.fit
-    se = intervals.score_intervals(snap.comps, fit).se  # the SE the service reports and grades
+    run = simulate(RunSpec(sigma=3.0, checkpoints=CALIBRATION_KS), seed)
+    theta = run.theta
     bands = true_bands(theta, 3.0)
     anchors = pick_anchors(bands, np.random.default_rng([seed, 3]))
     mask = np.ones(theta.size, bool)
     mask[anchors] = False
-    out: list[float] = []
-    for errors in (fit.se, se):  # the posterior SE, then the reported (interval) SE
-        proj = project_grades(
-            fit.scores,
-            errors,
-            anchor_index=anchors,
-            anchor_grades=[str(g + 1) for g in bands[anchors]],
-            scale=SIX_BANDS,
-        )
-        pred = np.array([int(g) - 1 for g in proj.primary_grades])
-        out += [float(proj.confidence[mask].mean()), float(np.mean(pred[mask] == bands[mask]))]
-    return (k, *out)
+    out = []
+    for k in CALIBRATION_KS:
+        snap = run.snapshots[200 * k // 2]
+        se = intervals.score_intervals(snap.comps, snap.fit).se  # the reported (interval) SE
+        post = _grade_figures(snap.fit.scores, snap.fit.se, anchors, bands, mask)
+        rep = _grade_figures(snap.fit.scores, se, anchors, bands, mask)
+        out.append((k, *post, *rep))
+    return out
+
+
+def _grade_figures(scores, ses, anchors, bands, mask) -> tuple[float, float]:
+    """(mean P(primary), exact agreement) over the non-anchor essays."""
+    proj = project_grades(
+        scores,
+        ses,
+        anchor_index=anchors,
+        anchor_grades=[str(g + 1) for g in bands[anchors]],
+        scale=SIX_BANDS,
+    )
+    pred = np.array([int(g) - 1 for g in proj.primary_grades])
+    return float(proj.confidence[mask].mean()), float(np.mean(pred[mask] == bands[mask]))

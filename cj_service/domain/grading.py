@@ -104,7 +104,8 @@ def project_grades(
     assumed noise of an expert's anchor grade. `rng` only drives the boundary draws; None uses
     a fixed seed so the same inputs always give the same projection.
     """
-    y, se, idx = _validated(scores, ses, anchor_index, anchor_grades, scale)
+    y, raw_se, idx = _validated(scores, ses, anchor_index, anchor_grades, scale)
+    se = shrunk_scale_se(y, raw_se)
     labels = list(scale.labels)
     cats = np.array([labels.index(g) for g in anchor_grades], dtype=int)
     counts = {g: int(np.sum(cats == k)) for k, g in enumerate(labels)}
@@ -128,8 +129,22 @@ def project_grades(
         within_one=_within_one(probs, primary),
         entropy=_normalised_entropy(probs),
         anchors_per_grade=counts,
-        inversions=find_inversions(y, se, idx, cats, labels=labels, boundaries=fit.thresholds),
+        inversions=find_inversions(y, raw_se, idx, cats, labels=labels, boundaries=fit.thresholds),
     )
+
+
+def shrunk_scale_se(scores: np.ndarray, ses: np.ndarray) -> np.ndarray:
+    """The error of a posterior-mean score on its own (shrunk) scale: sqrt(1 - se^2 / tau^2) se.
+
+    Boundaries are placed where the anchors' *scores* sit, and a score is its essay's truth
+    shrunk by s = 1 - se^2 / tau^2 plus s times the sampling error, so on that scale an
+    essay's distance to a boundary is off by sqrt(s) se, not the posterior sd se (which
+    left mean P(primary) ~0.05 below exact agreement; docs/statistics.md section 9). tau^2 is
+    read from the scores themselves, var(scores) + mean(se^2); s is floored at 1/4."""
+    tau2 = float(np.var(scores) + np.mean(ses**2)) if scores.size > 1 else 0.0
+    if tau2 <= 0.0:
+        return ses
+    return ses * np.sqrt(np.clip(1.0 - ses**2 / tau2, 0.25, 1.0))
 
 
 def find_inversions(

@@ -3,7 +3,12 @@ import pytest
 from scipy.special import ndtri
 
 from cj_service.domain.grade_scales import get_scale, list_scales
-from cj_service.domain.grading import NO_PROJECTION_REASON, median_grade, project_grades
+from cj_service.domain.grading import (
+    NO_PROJECTION_REASON,
+    median_grade,
+    project_grades,
+    shrunk_scale_se,
+)
 
 
 def _ladder_batch(scale, *, students, spacing=1.0, se=0.4):
@@ -219,3 +224,12 @@ def test_invalid_input_is_rejected_with_a_reason():
         _project(scale, scores, ses, np.array([1, 3]), ["3", "4"])
     with pytest.raises(ValueError, match="finite"):
         _project(scale, scores, np.array([0.5, -1.0, 0.5]), np.array([1, 2]), ["3", "4"])
+
+
+def test_a_shrunk_score_is_graded_with_its_error_on_the_shrunk_scale():
+    scores = np.random.default_rng(0).normal(0.0, 1.0, 50)
+    ses = np.full(50, 0.8)
+    tau2 = np.var(scores) + 0.64  # posterior means: their spread plus their error variance
+    np.testing.assert_allclose(shrunk_scale_se(scores, ses), 0.8 * np.sqrt(1.0 - 0.64 / tau2))
+    assert shrunk_scale_se(scores, np.full(50, 0.05))[0] > 0.0499  # a precise score: as given
+    assert np.all(shrunk_scale_se(scores, np.full(50, 9.0)) == 4.5)  # s floored at 1/4

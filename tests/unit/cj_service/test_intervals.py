@@ -70,6 +70,24 @@ def test_coverage_of_the_centred_truth_is_near_95_percent():
     assert np.concatenate(extreme).mean() >= 0.85
 
 
+def test_only_the_outer_side_of_a_pulled_essay_reaches_past_the_wider_fit():
+    _, comps = adaptive_batch(2)
+    fit = design.fit_scores(comps)
+    wide = intervals.widened_fit(comps, fit, intervals.INTERVAL_PRIOR_FACTOR)
+    ci = intervals.score_intervals(comps, fit)
+    z = intervals.Z95
+    shift = wide.scores - fit.scores
+    inner = np.minimum(fit.scores - z * fit.se, wide.scores - z * wide.se)
+    outer = wide.scores + z * wide.se + intervals.PULL_EXTRAPOLATION * shift
+    up = shift > 0  # pulled down by the prior: the extra reach is upwards only
+    np.testing.assert_allclose(ci.low[up], inner[up])
+    assert np.all(ci.high[up] >= outer[up] - 1e-12)
+    assert np.all(ci.high >= np.maximum(fit.scores + z * fit.se, wide.scores + z * wide.se))
+    base = intervals.score_intervals(comps, fit, pull=0.0)
+    top = np.argmax(fit.scores)
+    assert ci.high[top] > base.high[top] and ci.low[top] == base.low[top]
+
+
 def test_the_bias_interval_is_centred_on_the_bias_and_spans_four_se():
     _, comps = adaptive_batch(1)
     fit = fit_bt(comps)
