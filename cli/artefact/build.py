@@ -65,11 +65,21 @@ def bt_section(res: cj_pb2.GetAssessmentResultsResponse) -> dict[str, Any]:
         "fit": {"reliability": f.reliability, "reliability_se": _finite(f.reliability_se),
                 "ssr": f.ssr, "position_bias": f.position_bias,
                 "position_bias_se": f.position_bias_se, "log_likelihood": f.log_likelihood,
-                "comparisons": f.comparisons, "converged": f.converged},
+                "comparisons": f.comparisons, "converged": f.converged,
+                "position_bias_ci": [f.position_bias_ci_low, f.position_bias_ci_high],
+                "bias_by_period": [_period(p) for p in f.bias_by_period],
+                "bias_drift": f.bias_drift, "bias_drift_se": _finite(f.bias_drift_se),
+                "bias_drift_flagged": f.bias_drift_flagged},
         "history": [{"comparisons": h.comparisons, "reliability": h.reliability, "ssr": h.ssr,
                      "position_bias": h.position_bias, "created_at": iso(h.created_at)}
                     for h in res.history],
     }
+
+
+def _period(p: cj_pb2.BiasPeriod) -> dict[str, Any]:
+    return {"first_comparison": p.first_comparison, "end_comparison": p.end_comparison,
+            "a_share": p.a_share, "position_bias": p.position_bias,
+            "position_bias_se": p.position_bias_se}
 
 
 def grades_section(cal: cj_pb2.GradeCalibration) -> dict[str, Any]:

@@ -104,10 +104,11 @@ def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
         f"({a.progress.comparisons_failed} failed), reliability {fit.reliability:.3f}"
         f"{plus_minus(fit.reliability_se)} "
         f"(SSR {fit.ssr:.3f}), position bias {fit.position_bias:+.2f} "
-        f"± {fit.position_bias_se:.2f}",
+        f"± {fit.position_bias_se:.2f}{_bias_ci(fit)}",
         f"cost ${a.progress.cost_usd:.4f}; tokens in {tokens_in}, out {usage.completion_tokens}"
         f"{estimates(usage)}; judge {judges}",
     ]
+    lines += [t for t in (drift_text(fit),) if t]
     lines.append(failed_attempts_text(a.progress) or "failed attempts: none")
     lines += [t for t in (_dropped(a.progress),) if t]
     if cal.available:
@@ -116,6 +117,26 @@ def summary_lines(results: cj_pb2.GetAssessmentResultsResponse) -> list[str]:
     elif cal.reason:
         lines.append(f"no grade projection: {cal.reason}")
     return lines
+
+
+def _bias_ci(fit: cj_pb2.FitStatistics) -> str:
+    """' (95% CI [-0.18, +0.56])' when the server sent the bias interval."""
+    if fit.position_bias_ci_low == fit.position_bias_ci_high:
+        return ""
+    return f" (95% CI [{fit.position_bias_ci_low:+.2f}, {fit.position_bias_ci_high:+.2f}])"
+
+
+def drift_text(fit: cj_pb2.FitStatistics) -> str:
+    """The bias per quarter of the verdicts and its drift; DRIFT flagged when significant."""
+    if not fit.bias_by_period:
+        return ""
+    quarters = ", ".join(f"{p.position_bias:+.2f}" for p in fit.bias_by_period)
+    shares = ", ".join(f"{p.a_share:.0%}" for p in fit.bias_by_period)
+    text = f"position bias by quarter {quarters} (Essay A chosen {shares})"
+    if not has_se(fit.bias_drift_se):
+        return text + "; too few verdicts to test for drift"
+    flag = ": DRIFT, the judge changed during the batch" if fit.bias_drift_flagged else ""
+    return text + f"; drift {fit.bias_drift:+.2f} ± {fit.bias_drift_se:.2f}{flag}"
 
 
 def _dropped(progress: cj_pb2.AssessmentProgress) -> str:
