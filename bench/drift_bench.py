@@ -42,6 +42,7 @@ CELLS = {
     "ours_n100": ("ours", 100, 10, 100, 0),
     "random_n100": ("random", 100, 10, 100, 0),
     "ours_n100_k48": ("ours", 100, 48, 50, 0),
+    "ours_n100_k64": ("ours", 100, 64, 50, 0),
 }
 
 
@@ -170,11 +171,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="8 runs of the small cells")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cells", nargs="*", choices=sorted(CELLS), help="only these cells")
     args = parser.parse_args()
     col = 4 if args.quick else 3
     jobs = [
         (cell, drift, seed)
         for cell, spec in CELLS.items()
+        if not args.cells or cell in args.cells
         for drift in (0.0, DRIFT)
         for seed in range(int(spec[col]))
     ]
