@@ -36,6 +36,7 @@ class Attempt:
     deferral: tuple[float, str] | None = None  # (delay, reason): handed back, no call made
     probe: bool = False  # the circuit breaker's half-open probe
     called: bool = False
+    started_wall: float = 0.0  # wall-clock seconds when the provider call began
 
     @property
     def size(self) -> int:
@@ -92,6 +93,7 @@ class Caller:
         labels = (slot.settings.name, attempt.call.spec.model_id)
         self.metrics.child(self.metrics.call_timeout, *labels).observe(timeout)
         attempt.called = True
+        attempt.started_wall = self.clock.wall()
         runtime.calling += 1
         started = self.clock.mono()
         try:

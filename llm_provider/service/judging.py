@@ -142,7 +142,7 @@ class Judge:
     async def _succeeded(self, queued: llm_pb2.QueuedComparison,
                          state: llm_pb2.ComparisonResult, slot: ProviderSlot, attempt: Attempt,
                          reply: ProviderReply) -> Disposition:
-        self._stamp(state, slot, attempt.call)
+        self._stamp(state, slot, attempt)
         slot.breaker.record_success()
         slot.limiter.settle(self.clock.mono(), estimated=attempt.size,
                             actual=reply.usage.input_total + reply.usage.completion)
@@ -157,7 +157,7 @@ class Judge:
                       slot: ProviderSlot, attempt: Attempt,
                       failure: ProviderFailure) -> Disposition:
         now = self.clock.mono()
-        self._stamp(state, slot, attempt.call)
+        self._stamp(state, slot, attempt)
         self._charge(state, attempt, failure.kind, failure.usage,
                      uses_attempt(probe=attempt.probe, retryable=failure.retryable))
         self._track_health(slot, failure, now)
@@ -183,15 +183,17 @@ class Judge:
         self._count_cancel(queued.request, stage)
         failure = outcomes.cancelled(reason)
         if attempt.called:
-            self._stamp(state, slot, attempt.call)
+            self._stamp(state, slot, attempt)
             self._charge(state, attempt, failure.kind, failure.usage, True)
         return await self._final_error(queued, state, attempt.call.spec, failure)
 
     def _stamp(self, state: llm_pb2.ComparisonResult, slot: ProviderSlot,
-               call: ProviderCall) -> None:
+               attempt: Attempt) -> None:
+        """When the call began, and the payload as the adapter sends it now (after any
+        structured-output fallback learned during the call)."""
         assert slot.adapter is not None
-        state.started_at.FromNanoseconds(int(self.clock.wall() * 1e9))
-        state.prompt_sha256 = slot.adapter.prompt_sha256(call)
+        state.started_at.FromNanoseconds(int((attempt.started_wall or self.clock.wall()) * 1e9))
+        state.prompt_sha256 = slot.adapter.prompt_sha256(attempt.call)
 
     def _charge(self, state: llm_pb2.ComparisonResult, attempt: Attempt, kind: str,
                 reported: Usage, counts: bool) -> None:

@@ -31,6 +31,9 @@ async def test_a_one_slot_model_never_gets_two_calls_and_none_times_out(
     assert all(not r.usage.estimated and r.usage.prompt_tokens == 120 for r in found)
     waited = app.metrics.slot_wait.labels("openai_compatible", "local-1slot")
     assert waited._sum.get() >= 0.45 * (1 + 2 + 3 + 4 + 5) * 0.5  # the queueing is here now
+    for r in found:  # started_at is when the call began (after the slot wait), not its end
+        took = r.completed_at.ToNanoseconds() - r.started_at.ToNanoseconds()
+        assert 0.3e9 <= took <= 1.5e9
 
 
 async def test_without_a_limit_the_server_queues_and_the_calls_time_out(
