@@ -122,7 +122,9 @@ class FakeVendor:
         return Reply(500, {"error": "no script"})
 
     def _answer(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        reply = self._next_reply(body)
+        self._send(handler, self._next_reply(body))
+
+    def _send(self, handler: BaseHTTPRequestHandler, reply: Reply) -> None:
         if reply.delay_s:
             time.sleep(reply.delay_s)
         payload = reply.body
