@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import time
 from abc import abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -66,13 +67,16 @@ class HttpProvider(Provider):
         return None
 
     async def judge(self, call: ProviderCall) -> ProviderReply:
-        response = await self._post(call)
+        return self._read(call, await self._post(call), self.verdict)
+
+    def _read(self, call: ProviderCall, response: httpx.Response,
+              verdict: Callable[[ProviderCall, dict[str, Any]], ProviderReply]) -> ProviderReply:
+        """The verdict in a response; failing to read one still bills the usage it reports."""
         data = self._json(response)
-        usage = self.usage(data)
         try:
-            return self.verdict(call, data)
+            return verdict(call, data)
         except ProviderFailure as failure:
-            failure.usage = usage  # a truncated or unparseable answer is still billed
+            failure.usage = self.usage(data)  # a truncated or unparseable answer is billed
             raise
 
     async def _post(self, call: ProviderCall, content: bytes | None = None) -> httpx.Response:

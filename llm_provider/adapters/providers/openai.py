@@ -96,13 +96,7 @@ class OpenAIProvider(HttpProvider):
 
     async def judge(self, call: ProviderCall) -> ProviderReply:
         response, offer = await self._negotiate(call)
-        data = self._json(response)
-        usage = self.usage(data)
-        try:
-            return self._verdict(call, data, offer.mode)
-        except ProviderFailure as failure:
-            failure.usage = usage  # a truncated or unparseable answer is still billed
-            raise
+        return self._read(call, response, lambda c, data: self._verdict(c, data, offer.mode))
 
     async def _negotiate(self, call: ProviderCall) -> tuple[httpx.Response, Offer]:
         """POST, stepping down the offer on each refusal; no retry attempt is spent on it."""
