@@ -9,18 +9,13 @@ characters KV keys may not.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 
 from nats.js import JetStreamContext
-from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from contracts.huleedu.llm.v1 import llm_pb2
-
-
-def _key(request_id: str) -> str:
-    return hashlib.sha256(request_id.encode("utf-8")).hexdigest()
+from llm_provider.adapters.kv import key_of, open_bucket
 
 
 class AttemptStore:
@@ -30,16 +25,11 @@ class AttemptStore:
     @classmethod
     async def open(cls, js: JetStreamContext, bucket: str, *, ttl: float,
                    replicas: int = 1) -> AttemptStore:
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(KeyValueConfig(
-                bucket=bucket, history=1, ttl=ttl, storage=StorageType.FILE, replicas=replicas))
-        return cls(kv)
+        return cls(await open_bucket(js, bucket, ttl=ttl, replicas=replicas))
 
     async def load(self, request_id: str) -> llm_pb2.ComparisonResult | None:
         try:
-            entry = await self._kv.get(_key(request_id))
+            entry = await self._kv.get(key_of(request_id))
         except KeyNotFoundError:
             return None
         if not entry.value:
@@ -49,8 +39,8 @@ class AttemptStore:
         return state
 
     async def save(self, state: llm_pb2.ComparisonResult) -> None:
-        await self._kv.put(_key(state.request_id), state.SerializeToString())
+        await self._kv.put(key_of(state.request_id), state.SerializeToString())
 
     async def forget(self, request_id: str) -> None:
         with contextlib.suppress(KeyNotFoundError):
-            await self._kv.purge(_key(request_id))
+            await self._kv.purge(key_of(request_id))

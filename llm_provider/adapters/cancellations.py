@@ -11,23 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 from collections.abc import Callable
 
 import structlog
 from nats.js import JetStreamContext
-from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+
+from llm_provider.adapters.kv import key_of, open_bucket
 
 log = structlog.get_logger("llm_provider.cancellations")
 Listener = Callable[[str, str], object]
 REPLAY_TIMEOUT_S = 10.0
-
-
-def _key(group_id: str) -> str:
-    return hashlib.sha256(group_id.encode("utf-8")).hexdigest()
 
 
 class CancelledGroupStore:
@@ -42,12 +38,7 @@ class CancelledGroupStore:
     @classmethod
     async def open(cls, js: JetStreamContext, bucket: str, *, ttl: float,
                    replicas: int = 1) -> CancelledGroupStore:
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(KeyValueConfig(
-                bucket=bucket, history=1, ttl=ttl, storage=StorageType.FILE, replicas=replicas))
-        store = cls(kv)
+        store = cls(await open_bucket(js, bucket, ttl=ttl, replicas=replicas))
         await store._start()
         return store
 
@@ -61,11 +52,12 @@ class CancelledGroupStore:
     async def cancel(self, group_id: str, reason: str) -> bool:
         """Record the group; False when it already was (by any replica)."""
         value = json.dumps({"group_id": group_id, "reason": reason}).encode("utf-8")
+        key = key_of(group_id)
         try:
-            await self._kv.create(_key(group_id), value)
+            await self._kv.create(key, value)
         except KeyWrongLastSequenceError:
             return False
-        self._learn(_key(group_id), value)
+        self._learn(key, value)
         return True
 
     async def _start(self) -> None:

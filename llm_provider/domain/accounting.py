@@ -13,8 +13,7 @@ from __future__ import annotations
 from llm_provider.domain import errors
 from llm_provider.domain.usage import Usage
 
-CANCELLED = errors.CANCELLED
-ESTIMATED_KINDS = frozenset({errors.TIMEOUT, CANCELLED})
+ESTIMATED_KINDS = frozenset({errors.TIMEOUT, errors.CANCELLED})
 
 
 def estimated_usage(prompt_tokens: int, max_tokens: int) -> Usage:

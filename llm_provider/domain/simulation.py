@@ -30,7 +30,7 @@ from llm_provider.domain import errors
 _NORMAL = NormalDist()
 _MAX_U = float(2**64)
 JUSTIFICATION_PREFIX = "Simulated judge:"  # every simulated justification starts so
-NO_TRUTH_MARK = "Simulated judge: no truth for"  # ... and so when an essay has no truth
+NO_TRUTH_MARK = f"{JUSTIFICATION_PREFIX} no truth for"  # ... and so when an essay has no truth
 _ARBITRARY = "a hash of the text, unrelated to the writing"
 
 

@@ -94,7 +94,6 @@ class Caller:
         self.metrics.child(self.metrics.call_timeout, *labels).observe(timeout)
         attempt.called = True
         attempt.started_wall = self.clock.wall()
-        runtime.calling += 1
         started = self.clock.mono()
         try:
             attempt.reply = await slot.adapter.judge(attempt.call)
@@ -108,7 +107,6 @@ class Caller:
             log.exception("provider adapter raised", provider=slot.settings.name)
             attempt.failure = ProviderFailure(errors.PROVIDER_ERROR, f"adapter error: {exc!r}")
         finally:
-            runtime.calling -= 1
             elapsed = self.clock.mono() - started
             self.metrics.child(self.metrics.call_seconds, slot.settings.name).observe(elapsed)
         self._learn(runtime, attempt, elapsed)

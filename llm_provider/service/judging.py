@@ -72,7 +72,6 @@ class Judge:
     cancelled: CancelledGroups
     in_flight: InFlight = field(default_factory=InFlight)
     runtimes: ModelRuntimes = field(default_factory=ModelRuntimes)
-    _stored: set[str] = field(default_factory=set)  # ids whose state is in the attempts KV
 
     def __post_init__(self) -> None:
         self.caller = Caller(self.runtimes, self.settings, self.clock, self.metrics)
@@ -81,24 +80,23 @@ class Judge:
         """Process one delivery (`delivery` counts from 1, as JetStream's num_delivered)."""
         request = queued.request
         loaded = await self.attempts.load(request.request_id) if delivery > 1 else None
-        if loaded is not None:
-            self._stored.add(request.request_id)
         # Entered before the cancellation check, with no await between: a cancellation
         # arriving from now on reaches this request through its ticket.
         ticket = self.in_flight.enter(request.group_id)
         try:
-            return await self._handle(queued, loaded or outcomes.new_state(queued), ticket)
+            disposition = await self._handle(queued, loaded or outcomes.new_state(queued), ticket)
         finally:
             self.in_flight.leave(ticket)
-            self._stored.discard(request.request_id)
+        if disposition.ack and loaded is not None:  # its one result is out: drop the retry state
+            await self.attempts.forget(request.request_id)
+        return disposition
 
     async def _handle(self, queued: llm_pb2.QueuedComparison, state: llm_pb2.ComparisonResult,
                       ticket: Ticket) -> Disposition:
         request = queued.request
         slot = self.slots.get(request.judge.provider)
         spec = self.manifest.get(request.judge.provider, request.judge.model)
-        reason = ticket.reason or (self.cancelled.reason(ticket.group_id)
-                                   if ticket.group_id else None)
+        reason = self.cancelled.reason(ticket.group_id)  # nothing awaited since enter()
         if reason is not None:
             self._count_cancel(request, "queued")
             return await self._final_error(queued, state, spec, outcomes.cancelled(reason))
@@ -110,7 +108,8 @@ class Judge:
             return await self._final_error(queued, state, spec, failure)
         attempt = Attempt(call_of(request, spec, attempt=outcomes.calls_made(state) + 1))
         if await self._run(slot, attempt, ticket):
-            return await self._cut_off(queued, state, slot, attempt, ticket.reason or "")
+            assert ticket.reason is not None  # _run is True only for a cancelled group
+            return await self._cut_off(queued, state, slot, attempt, ticket.reason)
         return await self._settle(queued, state, slot, attempt)
 
     async def _run(self, slot: ProviderSlot, attempt: Attempt, ticket: Ticket) -> bool:
@@ -242,8 +241,6 @@ class Judge:
         result = outcomes.finish(state, queued, spec=spec, completed=self.clock.wall())
         await self.publisher.publish(queued.request.results_subject_key, result,
                                      outcomes.usage_event(result))
-        if result.request_id in self._stored:
-            await self.attempts.forget(result.request_id)
         self._count_result(result)
         return ACK
 

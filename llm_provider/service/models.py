@@ -23,7 +23,6 @@ class ModelRuntime:
     spec: ModelSpec
     gate: asyncio.Semaphore | None
     latency: LatencyModel = field(default_factory=LatencyModel)
-    calling: int = 0  # calls in flight right now (for tests and the gauge)
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[float]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contracts.huleedu.events.v1 import events_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.domain import errors
-from llm_provider.domain.accounting import CANCELLED
 from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import ModelSpec
 from llm_provider.domain.usage import cost_usd
@@ -54,7 +53,7 @@ def calls_made(state: llm_pb2.ComparisonResult) -> int:
 
 
 def cancelled(reason: str) -> ProviderFailure:
-    return ProviderFailure(CANCELLED, f"cancelled: {reason}"[:1_000])
+    return ProviderFailure(errors.CANCELLED, f"cancelled: {reason}"[:1_000])
 
 
 def finish(state: llm_pb2.ComparisonResult, queued: llm_pb2.QueuedComparison, *,

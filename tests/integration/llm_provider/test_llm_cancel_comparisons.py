@@ -70,7 +70,7 @@ async def test_cancel_ends_queued_and_in_flight_requests_of_the_group_with_one_r
 ):
     with OneSlotServer(compute_s=1.5).running() as server:
         env = local_model_env(tmp_path, server.url, timeout_s=10.0, max_tokens=64)
-        worker = await start_service(env)
+        await start_service(env)  # the replica with workers
         api = stub_for(await start_service({**env, "LLM_PROVIDER_WORKERS_ENABLED": "false"}))
         group = [in_group(f"g{i}", "assessment-1", **LOCAL) for i in range(3)]
         await submit(api, *group)
@@ -81,7 +81,7 @@ async def test_cancel_ends_queued_and_in_flight_requests_of_the_group_with_one_r
         assert not (await api.CancelComparisons(cancel("assessment-1"))).cancelled
         await submit(api, in_group("other", "assessment-2", **LOCAL))
         found = await results.wait_for(4, timeout=15)
-        assert len(server.received) == 2 and worker.workers is not None
+        assert len(server.received) == 2
     assert once_each(found) and len(found) == 4
     by_id = {r.request_id: r for r in found}
     assert by_id["other"].HasField("verdict")
