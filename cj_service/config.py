@@ -40,7 +40,6 @@ class PipelineSettings:
     fit_threads: int = 1  # threads for fits (bootstrap._fit_pool says why so few)
     max_pair_attempts: int = 3
     min_results_for_failure_rate: int = 10
-    bootstrap_rounds: int = 100
     # Results per fetch: bigger fetches make fewer, larger steps per batch (fewer round trips,
     # top-ups and refits); the mesh bench's cj CPU went 0.76 -> 0.52 ms/verdict from 256.
     fetch_batch: int = 1024
@@ -155,7 +154,6 @@ def _pipeline(env: Mapping[str, str]) -> PipelineSettings:
         fit_threads=int(_get(env, "CJ_FIT_THREADS", str(p.fit_threads))),
         fetch_batch=int(_get(env, "CJ_FETCH_BATCH", str(p.fetch_batch))),
         max_pair_attempts=int(_get(env, "CJ_MAX_PAIR_ATTEMPTS", str(p.max_pair_attempts))),
-        bootstrap_rounds=int(_get(env, "CJ_BOOTSTRAP_ROUNDS", str(p.bootstrap_rounds))),
         watchdog_interval_s=float(_get(env, "CJ_WATCHDOG_INTERVAL_S", str(p.watchdog_interval_s))),
         recovery_interval_s=float(_get(env, "CJ_RECOVERY_INTERVAL_S", str(p.recovery_interval_s))),
         comparison_ttl_s=float(_get(env, "CJ_COMPARISON_TTL_S", str(p.comparison_ttl_s))),

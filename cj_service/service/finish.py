@@ -70,7 +70,6 @@ async def final_results(
         judged,
         grade_scale_id=batch.grade_scale_id,
         seed=batch.seed,
-        bootstrap_rounds=deps.config.pipeline.bootstrap_rounds,
         unfitted_reason=unfitted_reason,
         failed=[
             (r.idx_a, r.idx_b)

@@ -117,7 +117,7 @@ class StepOutcome:
     duplicates: int = 0
     late: int = 0
     refit_seconds: float = 0.0
-    final_fit_seconds: float = 0.0  # final fit + bootstrap + grades, when finalized
+    final_fit_seconds: float = 0.0  # final fit + intervals + grades, when finalized
     duration_s: float | None = None  # submission -> finish, when finished in this step
     planned: int = 0
     latencies: list[float] = field(default_factory=list)

@@ -33,7 +33,6 @@ def compute(
     *,
     grade_scale_id: str,
     seed: int,
-    bootstrap_rounds: int,
     unfitted_reason: str = "no verdicts to fit",
     failed: Sequence[tuple[int, int]] = (),
 ) -> cj_pb2.GetAssessmentResultsResponse:

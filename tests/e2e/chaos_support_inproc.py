@@ -58,7 +58,7 @@ async def inprocess_mesh(
         stops.append(llm.stop)
         cj = await cj_bootstrap.start(CJConfig.from_env({
             "CJ_DATABASE_URL": cj_db, "NATS_URL": nats_url, "NATS_NAMESPACE": ns.prefix,
-            "CJ_GRPC_PORT": "0", "CJ_METRICS_PORT": "0", "CJ_BOOTSTRAP_ROUNDS": "20",
+            "CJ_GRPC_PORT": "0", "CJ_METRICS_PORT": "0",
             "CJ_RECOVERY_INTERVAL_S": "1", "CONTENT_ADDR": content.address,
             "LLM_PROVIDER_ADDR": f"127.0.0.1:{llm.grpc_port}",
             "HULEEDU_INSTANCE_ID": unique_name("cj"),

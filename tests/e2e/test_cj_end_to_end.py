@@ -90,7 +90,7 @@ async def mesh(database_url, fresh_database, nats_url):
             content_addr=content.address,
             llm_provider_addr=f"127.0.0.1:{llm.grpc_port}",
             instance_id=unique_name("cj"),
-            pipeline=dataclasses.replace(PipelineSettings(), bootstrap_rounds=50),
+            pipeline=PipelineSettings(),
         )
     )
     stops.append(lambda: cj.stop(grace=0))

@@ -77,7 +77,7 @@ async def tls_mesh(pki, tls_nats, database_url, fresh_database):
     }))
     cj = await cj_bootstrap.start(CJConfig.from_env({
         **shared, **_tls_env(pki, "cj"), "CJ_DATABASE_URL": fresh_database(),
-        "CJ_GRPC_PORT": "0", "CJ_METRICS_PORT": "0", "CJ_BOOTSTRAP_ROUNDS": "20",
+        "CJ_GRPC_PORT": "0", "CJ_METRICS_PORT": "0",
         "CONTENT_ADDR": content.address, "LLM_PROVIDER_ADDR": f"127.0.0.1:{llm.grpc_port}",
         "HULEEDU_INSTANCE_ID": unique_name("cj"),
     }))

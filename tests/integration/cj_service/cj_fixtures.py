@@ -11,7 +11,6 @@ the builders (verdict, text_essay, ...) live in cj_harness.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -153,7 +152,7 @@ async def start_cj(
             instance_id=unique_name("cj"),
             default_judge=DEFAULT_JUDGE if default_judge is None else default_judge,
             defaults=defaults or BatchDefaults(),
-            pipeline=pipeline or dataclasses.replace(PipelineSettings(), bootstrap_rounds=20),
+            pipeline=pipeline or PipelineSettings(),
             env=env or {},
         )
         app = await bootstrap.start(config)

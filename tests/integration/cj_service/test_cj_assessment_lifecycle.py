@@ -145,7 +145,7 @@ async def test_a_judge_that_mostly_fails_fails_the_batch_once(start_cj):
 
     cj = await start_cj(
         pipeline=dataclasses.replace(
-            PipelineSettings(), bootstrap_rounds=0, min_results_for_failure_rate=4
+            PipelineSettings(), min_results_for_failure_rate=4
         )
     )
 

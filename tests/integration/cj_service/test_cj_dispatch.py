@@ -16,7 +16,7 @@ from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.integration
 QUICK_RECOVERY = dataclasses.replace(
-    PipelineSettings(), recovery_interval_s=0.2, pending_grace_s=0.1, bootstrap_rounds=0
+    PipelineSettings(), recovery_interval_s=0.2, pending_grace_s=0.1
 )
 
 

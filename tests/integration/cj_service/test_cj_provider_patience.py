@@ -19,7 +19,7 @@ from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
 from tests.integration.cj_service.cj_harness import error_result
 
 pytestmark = pytest.mark.integration
-FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2, bootstrap_rounds=0)
+FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2)
 HOUR = Duration(seconds=3600)
 
 

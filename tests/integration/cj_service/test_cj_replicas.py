@@ -21,7 +21,6 @@ from tests.integration.cj_service.cj_harness import verdict
 pytestmark = pytest.mark.integration
 BUSY = dataclasses.replace(
     PipelineSettings(),
-    bootstrap_rounds=10,
     fetch_batch=16,
     watchdog_interval_s=0.5,
     recovery_interval_s=0.5,

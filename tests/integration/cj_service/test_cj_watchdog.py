@@ -16,7 +16,7 @@ from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
 from tests.integration.cj_service.cj_harness import verdict
 
 pytestmark = pytest.mark.integration
-FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2, bootstrap_rounds=0)
+FAST = dataclasses.replace(PipelineSettings(), watchdog_interval_s=0.2)
 
 
 def stalling(seconds: float, **kwargs) -> cj_pb2.StoppingOptions:

@@ -20,7 +20,7 @@ def pairs(n: int, m: int, *, seed: int) -> list[tuple[int, int]]:
 def test_every_interval_contains_its_score_and_spans_its_standard_error(soft):
     q = np.linspace(2, -2, 12)
     rows = rows_for(q, pairs(q.size, 120, seed=3), soft=soft)
-    out = results.compute(essays(12), rows, grade_scale_id="", seed=1, bootstrap_rounds=0)
+    out = results.compute(essays(12), rows, grade_scale_id="", seed=1)
     for e in out.essays:
         assert e.ci_low <= e.score <= e.ci_high
         assert e.ci_high - e.ci_low == pytest.approx(2 * Z95 * e.se, rel=1e-6)
@@ -33,8 +33,7 @@ def test_every_interval_contains_its_score_and_spans_its_standard_error(soft):
 def test_the_bias_is_reported_per_quarter_with_its_drift():
     q = np.linspace(2, -2, 12)
     rows = rows_for(q, pairs(q.size, 120, seed=4))
-    out = results.compute(essays(12), rows, grade_scale_id="", seed=1,
-                          bootstrap_rounds=0)
+    out = results.compute(essays(12), rows, grade_scale_id="", seed=1)
     periods = out.fit.bias_by_period
     assert [p.first_comparison for p in periods] == [0, 30, 60, 90]
     assert periods[-1].end_comparison == 120

@@ -1,4 +1,4 @@
-"""The final result message assembled from the domain fit, bootstrap and grade projection."""
+"""The final result message assembled from the domain fit, its intervals and the grades."""
 
 import numpy as np
 
@@ -20,7 +20,7 @@ def judged(q, n_pairs=60, seed=0):
 
 def test_essays_are_ranked_by_score_with_intervals_around_it():
     q = np.linspace(2, -2, 6)
-    out = results.compute(essays(6), judged(q), grade_scale_id="", seed=1, bootstrap_rounds=30)
+    out = results.compute(essays(6), judged(q), grade_scale_id="", seed=1)
     assert [e.rank for e in out.essays] == list(range(1, 7))
     assert [e.essay_id for e in out.essays] == [f"e{i}" for i in range(6)]
     scores = [e.score for e in out.essays]
@@ -38,7 +38,6 @@ def test_anchors_of_two_grades_project_a_grade_for_every_essay():
         judged(q, 80),
         seed=2,
         grade_scale_id="swedish_8_anchor",
-        bootstrap_rounds=0,
     )
     assert out.calibration.available and len(out.calibration.boundaries) == 7
     assert {g.grade: g.count for g in out.calibration.anchors_per_grade} == {"A": 1, "E": 1}
@@ -53,7 +52,6 @@ def test_one_anchor_grade_gives_no_projection_with_a_reason():
         judged(q, 20),
         seed=3,
         grade_scale_id="swedish_8_anchor",
-        bootstrap_rounds=0,
     )
     assert not out.calibration.available and out.calibration.reason
     assert all(not e.grade for e in out.essays)
@@ -65,7 +63,6 @@ def test_an_unfitted_batch_reports_each_essay_at_the_prior_with_the_reason():
         [],
         grade_scale_id="",
         seed=0,
-        bootstrap_rounds=10,
         unfitted_reason="insufficient essays",
     )
     (only,) = out.essays
@@ -79,7 +76,6 @@ def test_a_single_student_with_anchors_is_ranked_and_graded():
         judged(q, 12),
         seed=4,
         grade_scale_id="swedish_8_anchor",
-        bootstrap_rounds=10,
     )
     student = next(e for e in out.essays if not e.is_anchor)
     assert out.calibration.available and student.grade and student.rank == 2
@@ -89,7 +85,7 @@ def test_each_essay_counts_the_calls_on_its_pairs_that_failed():
     q = np.linspace(2, -2, 6)
     failed = [(0, 1), (0, 2), (0, 3), (2, 0)]
     out = results.compute(
-        essays(6), judged(q), grade_scale_id="", seed=1, bootstrap_rounds=0, failed=failed
+        essays(6), judged(q), grade_scale_id="", seed=1, failed=failed
     )
     assert {e.essay_id: e.failed_calls for e in out.essays} == {
         "e0": 4, "e1": 1, "e2": 2, "e3": 1, "e4": 0, "e5": 0
@@ -97,6 +93,6 @@ def test_each_essay_counts_the_calls_on_its_pairs_that_failed():
 
 
 def test_an_unfitted_batch_still_counts_failed_calls():
-    out = results.compute(essays(3), [], grade_scale_id="", seed=1, bootstrap_rounds=0,
+    out = results.compute(essays(3), [], grade_scale_id="", seed=1,
                           failed=[(0, 1), (1, 2)])
     assert [e.failed_calls for e in out.essays] == [1, 2, 1]
