@@ -82,7 +82,7 @@ def run_case(case: tuple) -> dict:
     boot = bt_bootstrap.bootstrap_ci(
         cj_design.fitted_form(comps, fit), fit, rng=np.random.default_rng(seed), rounds=100
     )
-    b_low, b_high = intervals.bias_interval(bias)
+    b_low, b_high = intervals.bias_interval(float(bias.beta[0]), float(bias.beta_se[0]))
     anchors = np.argsort(theta)[np.linspace(0, n - 1, 10).round().astype(int)]  # across grades
     return {
         "judge": kind,

@@ -110,6 +110,14 @@ def naive_fit(comps: Comparisons) -> BTFit:
     return fit_bt(comps, prior_sd=NAIVE_PRIOR_SD)
 
 
+def refit_at(comps: Comparisons, fit: BTFit, prior_sd: float) -> BTFit:
+    """The model `fit_scores` chose for these comparisons, refitted (warm, from `fit`) under a
+    fixed prior sd: what the wider interval of intervals.score_intervals is read from."""
+    if _least_squares(comps):
+        return fit_logit_ls(comps, prior_sd=prior_sd)
+    return fit_bt(fitted_form(comps, fit), prior_sd=prior_sd, init=fit.params)
+
+
 def _least_squares(comps: Comparisons) -> bool:
     """Graded soft verdicts only, and small enough for a dense factor: soft_ls fits them.
 

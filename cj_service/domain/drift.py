@@ -28,8 +28,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from cj_service.domain import bt_linalg
+from cj_service.domain.intervals import Z95
 
-Z_FLAG = 1.959963984540054
+Z_FLAG = Z95  # two-sided 5%
 MIN_DRIFT_VERDICTS = 32
 DEFAULT_PRIOR_SD = 3.0
 COEF_PRIOR_SD = 10.0  # alpha and drift in the joint refit: practically flat

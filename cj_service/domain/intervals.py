@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cj_service.domain import design
-from cj_service.domain.bt import BTFit, Comparisons, fit_bt
-from cj_service.domain.soft_ls import fit_logit_ls
+from cj_service.domain.bt import BTFit, Comparisons
 
 Z95 = 1.959963984540054
 INTERVAL_PRIOR_FACTOR = 2.0
@@ -61,13 +60,9 @@ def score_intervals(
 
 def widened_fit(comps: Comparisons, fit: BTFit, factor: float) -> BTFit:
     """The same model refitted under a prior sd factor * fit.prior_sd."""
-    tau = factor * fit.prior_sd
-    if design._least_squares(comps):  # the soft-only least-squares fit (design.fit_scores)
-        return fit_logit_ls(comps, prior_sd=tau)
-    return fit_bt(design.fitted_form(comps, fit), prior_sd=tau, init=fit.params)
+    return design.refit_at(comps, fit, factor * fit.prior_sd)
 
 
-def bias_interval(fit: BTFit, *, z: float = Z95) -> tuple[float, float]:
-    """Estimate +- z SE of the first judge's position bias (the Firth fit's)."""
-    b, se = float(fit.beta[0]), float(fit.beta_se[0])
-    return b - z * se, b + z * se
+def bias_interval(beta: float, se: float, *, z: float = Z95) -> tuple[float, float]:
+    """The position bias's interval: its (Firth) estimate +- z SE."""
+    return beta - z * se, beta + z * se

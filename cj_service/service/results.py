@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cj_service.domain import bt, drift, grade_scales, grading
+from cj_service.domain import bt, drift, grade_scales, grading, intervals
+from cj_service.domain.intervals import Z95
 from cj_service.domain.reliability import split_half_se
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
 
-Z95 = 1.959963984540054
 CALIBRATION_METHOD = "ordinal_probit_map"
 
 
@@ -79,6 +79,7 @@ def _add_drift(fit: cj_pb2.FitStatistics, v: statistics.Verdicts,
 
 
 def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
+    low, high = intervals.bias_interval(s.beta, s.beta_se)
     return cj_pb2.FitStatistics(
         reliability=s.reliability,
         ssr=s.ssr,
@@ -88,8 +89,8 @@ def _fit_stats(s: statistics.FitSummary) -> cj_pb2.FitStatistics:
         comparisons=s.n_comparisons,
         converged=s.converged,
         reliability_se=split_half_se(s.reliability, int(s.scores.size)),
-        position_bias_ci_low=s.beta - Z95 * s.beta_se,
-        position_bias_ci_high=s.beta + Z95 * s.beta_se,
+        position_bias_ci_low=low,
+        position_bias_ci_high=high,
     )
 
 

@@ -91,6 +91,6 @@ def test_only_the_outer_side_of_a_pulled_essay_reaches_past_the_wider_fit():
 def test_the_bias_interval_is_centred_on_the_bias_and_spans_four_se():
     _, comps = adaptive_batch(1)
     fit = fit_bt(comps)
-    low, high = intervals.bias_interval(fit)
+    low, high = intervals.bias_interval(float(fit.beta[0]), float(fit.beta_se[0]))
     assert low < fit.beta[0] < high
     assert high - low == pytest.approx(2 * intervals.Z95 * fit.beta_se[0])

@@ -4,7 +4,8 @@ width its standard error says (docs/statistics.md section 9), hard and soft verd
 import numpy as np
 import pytest
 
-from cj_service.service import results
+from cj_service.domain import drift
+from cj_service.service import results, statistics
 from tests.unit.cj_service.test_service_results import essays
 from tests.unit.cj_service.test_service_statistics import rows_for
 
@@ -38,5 +39,13 @@ def test_the_bias_is_reported_per_quarter_with_its_drift():
     assert [p.first_comparison for p in periods] == [0, 30, 60, 90]
     assert periods[-1].end_comparison == 120
     assert all(0.0 <= p.a_share <= 1.0 and p.position_bias_se > 0 for p in periods)
+    # The figures are the drift module's on the same verdicts and the reported scores.
+    v = statistics.verdicts(12, rows)
+    expected = drift.bias_drift(v.comps.idx_a, v.comps.idx_b, v.comps.y, None,
+                                statistics.fit(v).scores, prior_sd=statistics.fit(v).prior_sd)
+    assert [p.position_bias for p in periods] == pytest.approx(
+        [p.position_bias for p in expected.bias_by_period])
+    assert out.fit.bias_drift == pytest.approx(expected.bias_drift)
+    assert out.fit.bias_drift_se == pytest.approx(expected.bias_drift_se)
     assert 0 < out.fit.bias_drift_se < float("inf")
-    assert out.fit.bias_drift_flagged == (abs(out.fit.bias_drift) > Z95 * out.fit.bias_drift_se)
+    assert out.fit.bias_drift_flagged == expected.bias_drift_flagged
