@@ -23,7 +23,6 @@ _HINTS = {
     "MISSING_TOKEN": "pass --token or set HULEEDU_ADMIN_TOKEN (`huleedu token dev` locally)",
     "TOKEN_EXPIRED": "get a fresh token (`huleedu token dev` locally)",
     "ASSESSMENT_NOT_FOUND": "check the batch id (`huleedu status` shows the mesh you talk to)",
-    "PROVIDER_NOT_CONFIGURED": "set the provider's API key in the llm_provider environment",
     "INVALID_STATE": "`huleedu assess --resume BATCH` follows a batch to its end",
 }
 _BAD_INPUT_CODES = {

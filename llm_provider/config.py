@@ -34,6 +34,7 @@ class ProviderSettings:
     tpm: int = 0
     timeout_s: float = 120.0
     requires_key: bool = True
+    key_variables: tuple[str, ...] = ()  # where the API key is read from, first found wins
 
     @property
     def configured(self) -> bool:
@@ -130,6 +131,7 @@ def _providers(env: Mapping[str, str]) -> tuple[ProviderSettings, ...]:
         found.append(ProviderSettings(
             name, _flag(env, f"{_P}{name.upper()}_ENABLED", not local), api_key=key,
             base_url=env.get(url_var, default_url).rstrip("/"), requires_key=not local,
+            key_variables=() if local else key_vars,
             **_limits(env, name),  # type: ignore[arg-type]
         ))
     found.append(ProviderSettings(

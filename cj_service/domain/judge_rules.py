@@ -8,21 +8,12 @@ key was accepted and failed the batch a moment later.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 # ModelInfo has no max_temperature (llm_provider's manifest has): the APIs' own ranges.
-MAX_TEMPERATURE = 2.0
-PROVIDER_MAX_TEMPERATURE = {"anthropic": 1.0}
 REASONING, VERBOSITY = "reasoning", "verbosity"  # ModelInfo capability tags
 EFFORT_NONE = 1  # common.v1.REASONING_EFFORT_NONE: every model takes "no reasoning"
-# What llm_provider reads a provider's credentials from (llm_provider/config.py).
-KEY_VARIABLES = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "google": "GEMINI_API_KEY (or GOOGLE_API_KEY)",
-    "openai_compatible": "OPENAI_COMPATIBLE_BASE_URL",
-}
 
 
 @dataclass(frozen=True)
@@ -46,10 +37,6 @@ class JudgeAsk:
     max_tokens: int  # 0 = the model's default
     reasoning_effort: int
     output_verbosity: int
-
-
-def max_temperature(provider: str) -> float:
-    return PROVIDER_MAX_TEMPERATURE.get(provider, MAX_TEMPERATURE)
 
 
 def parameter_problem(
@@ -112,9 +99,11 @@ def _verbosity(ask: JudgeAsk, model: ModelLimits, verbosities: Collection[int]) 
 
 
 def provider_problem(
-    provider: str, *, known: bool, enabled: bool, configured: bool
+    provider: str, *, known: bool, enabled: bool, configured: bool,
+    key_variables: Sequence[str] = (),
 ) -> Problem | None:
-    """Why llm_provider cannot call `provider` (naming what to set there), or None."""
+    """Why llm_provider cannot call `provider` (naming what to set there), or None.
+    key_variables: where llm_provider reads its key (ProviderInfo.key_variables)."""
     if not known:
         return Problem("", f"llm_provider has no provider {provider!r}")
     if configured:
@@ -126,7 +115,8 @@ def provider_problem(
             f"provider {provider} is disabled on llm_provider: set "
             f"{variable}=true in llm_provider's environment",
         )
-    variable = KEY_VARIABLES.get(provider, f"{provider.upper()}_API_KEY")
+    first, *others = key_variables or (f"{provider.upper()}_API_KEY",)
+    variable = first + "".join(f" (or {v})" for v in others)
     return Problem(
         variable,
         f"provider {provider} has no credentials on llm_provider: set "

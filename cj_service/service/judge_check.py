@@ -71,7 +71,7 @@ def limits_of(model: llm_pb2.ModelInfo) -> judge_rules.ModelLimits:
     return judge_rules.ModelLimits(
         judge=f"{model.provider}/{model.model_id}",
         supports_temperature=model.supports_temperature,
-        max_temperature=judge_rules.max_temperature(model.provider),
+        max_temperature=model.max_temperature,
         max_output_tokens=model.max_output_tokens,
         capabilities=frozenset(model.capabilities),
     )
@@ -84,6 +84,7 @@ async def _check_provider(deps: Deps, provider: str, name: str) -> None:
         known=info is not None,
         enabled=bool(info and info.enabled),
         configured=bool(info and info.configured),
+        key_variables=list(info.key_variables) if info else [],
     )
     if problem is not None:
         raise failed_precondition(

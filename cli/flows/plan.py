@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from cj_service.domain import judge_rules
 from cli.errors import bad_input
 from cli.io.inventory import Inventory
 from contracts.huleedu.llm.v1 import llm_pb2
@@ -82,20 +83,17 @@ def unknown_model_message(models: list[llm_pb2.ModelInfo], judge: Judge) -> str:
             f"choose one of {', '.join(same)} (`huleedu models`)")
 
 
-# What llm_provider reads each provider's credentials from (llm_provider/config.py).
-KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY",
-                 "google": "GEMINI_API_KEY (or GOOGLE_API_KEY)"}
-
-
 def provider_warnings(providers: list[llm_pb2.ProviderInfo], judge: Judge) -> list[str]:
     """Why llm_provider could not call the judge's provider ([] when it can)."""
     info = next((p for p in providers if p.provider == judge.provider), None)
-    if info is None or info.configured:
+    if info is None:
         return []
-    if not info.enabled:
-        return [f"provider {judge.provider} is disabled on llm_provider (set "
-                f"LLM_PROVIDER_{judge.provider.upper()}_ENABLED=true there): the submission "
-                "would be refused"]
-    key = KEY_VARIABLES.get(judge.provider, f"{judge.provider.upper()}_API_KEY")
-    return [f"provider {judge.provider} has no API key on llm_provider (set {key} in its "
+    problem = judge_rules.provider_problem(
+        judge.provider, known=True, enabled=info.enabled, configured=info.configured,
+        key_variables=info.key_variables)
+    if problem is None:
+        return []
+    state, setting = (("has no API key", problem.name) if info.enabled
+                      else ("is disabled", f"{problem.name}=true"))
+    return [f"provider {judge.provider} {state} on llm_provider (set {setting} in its "
             "environment): the submission would be refused"]

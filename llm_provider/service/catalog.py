@@ -10,6 +10,7 @@ from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.adapters.providers.base import ProviderCall
 from llm_provider.adapters.queue import WorkQueue
+from llm_provider.config import ProviderSettings
 from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import Manifest
 from llm_provider.domain.prompt import Prompt
@@ -42,6 +43,7 @@ def list_providers(slots: Mapping[str, ProviderSlot], manifest: Manifest, *,
             circuit_state=_STATES[slot.breaker.state(now)],  # type: ignore[arg-type]
             default_model=manifest.default_model(name), base_url=slot.settings.base_url,
             requests_per_minute=slot.settings.rpm, tokens_per_minute=slot.settings.tpm,
+            key_variables=slot.settings.key_variables,
         )
         for name, slot in sorted(slots.items())
     ])
@@ -68,7 +70,7 @@ async def test_provider(slots: Mapping[str, ProviderSlot], manifest: Manifest,
         raise errors.invalid_argument("UNKNOWN_MODEL", f"no model {request.provider}/{model}")
     if not slot.ready or slot.adapter is None:
         raise errors.failed_precondition(
-            "PROVIDER_NOT_CONFIGURED", f"provider {request.provider} is disabled or has no key")
+            "PROVIDER_NOT_CONFIGURED", _not_configured(request.provider, slot.settings))
     call = ProviderCall(request_id=f"probe-{time.time_ns()}", spec=spec, prompt=PROBE,
                         temperature=None, max_tokens=spec.default_max_tokens)
     started = time.perf_counter()
@@ -90,3 +92,12 @@ async def test_provider(slots: Mapping[str, ProviderSlot], manifest: Manifest,
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _not_configured(provider: str, settings: ProviderSettings) -> str:
+    """What to set in this service's environment to use the provider."""
+    if not settings.enabled:
+        return (f"provider {provider} is disabled: set LLM_PROVIDER_{provider.upper()}_ENABLED"
+                "=true in llm_provider's environment")
+    keys = " or ".join(settings.key_variables) or "its API key"
+    return f"provider {provider} has no API key: set {keys} in llm_provider's environment"

@@ -76,4 +76,5 @@ def model_info(spec: ModelSpec) -> llm_pb2.ModelInfo:
         cache_write_price_per_mtok=spec.cache_write_price, deprecated=spec.deprecated,
         supports_temperature=spec.supports_temperature,
         max_concurrency=spec.max_concurrency,
+        max_temperature=spec.max_temperature,
     )

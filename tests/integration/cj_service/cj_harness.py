@@ -82,8 +82,9 @@ class RecordingProvider(llm_service_pb2_grpc.LLMProviderServiceServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, "llm_provider restarting")
         return llm_pb2.ListModelsResponse(
             models=[
-                llm_pb2.ModelInfo(
-                    provider=p, model_id=m, max_output_tokens=8192, supports_temperature=True
+                llm_pb2.ModelInfo(  # as llm_provider's manifest states them
+                    provider=p, model_id=m, max_output_tokens=8192, supports_temperature=True,
+                    max_temperature=1.0 if p == "anthropic" else 2.0,
                 )
                 for p, m in MODELS
             ]

@@ -25,6 +25,7 @@ async def test_the_manifest_lists_every_vendor_model_with_prices(start_service, 
     assert haiku.cache_write_price_per_mtok == pytest.approx(1.25)
     assert haiku.structured_output_method == llm_pb2.STRUCTURED_OUTPUT_METHOD_TOOL_USE
     assert not models[("openai", "gpt-5")].supports_temperature
+    assert (haiku.max_temperature, models[("openai", "gpt-4.1")].max_temperature) == (1.0, 2.0)
     assert "logprobs" in models[("openai", "gpt-4.1")].capabilities
 
 

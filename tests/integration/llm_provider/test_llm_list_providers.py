@@ -21,3 +21,7 @@ async def test_providers_report_configuration_budgets_and_closed_circuits(start_
     assert not info["openai"].configured and info["openai"].enabled
     assert info["simulated"].configured and info["simulated"].default_model
     assert all(p.circuit_state == llm_pb2.CIRCUIT_STATE_CLOSED for p in response.providers)
+    # Where each key is read from, so callers can say what to set (none for a local server).
+    assert list(info["google"].key_variables) == ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
+    assert list(info["anthropic"].key_variables) == ["ANTHROPIC_API_KEY"]
+    assert not info["openai_compatible"].key_variables

@@ -38,3 +38,4 @@ async def test_unknown_and_unconfigured_providers_are_refused(start_service, stu
         await stub.TestProvider(llm_pb2.TestProviderRequest(provider="openai"))
     assert unconfigured.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert reason_of(unconfigured.value) == "PROVIDER_NOT_CONFIGURED"
+    assert "set OPENAI_API_KEY in llm_provider's environment" in unconfigured.value.details()

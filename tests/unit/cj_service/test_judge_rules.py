@@ -48,10 +48,6 @@ def test_no_reasoning_is_fine_for_every_model():
     assert problem(ask(effort=jr.EFFORT_NONE)) is None
 
 
-def test_anthropic_takes_temperatures_up_to_one_the_others_up_to_two():
-    assert jr.max_temperature("anthropic") == 1.0 and jr.max_temperature("openai") == 2.0
-
-
 def test_a_provider_without_credentials_names_the_variable_to_set_on_llm_provider():
     found = jr.provider_problem("anthropic", known=True, enabled=True, configured=False)
     assert found == jr.Problem(

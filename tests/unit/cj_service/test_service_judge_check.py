@@ -43,7 +43,7 @@ def test_the_ask_and_the_limits_are_read_from_the_protos():
     assert (a.temperature, a.max_tokens, a.reasoning_effort) == (None, 5, 3)
     info = llm_pb2.ModelInfo(
         provider="anthropic", model_id="claude-haiku-4-5", max_output_tokens=64_000,
-        supports_temperature=True, capabilities=["prompt_caching"],
+        supports_temperature=True, max_temperature=1.0, capabilities=["prompt_caching"],
     )
     limits = judge_check.limits_of(info)
     assert limits.judge == "anthropic/claude-haiku-4-5" and limits.max_temperature == 1.0

@@ -694,6 +694,7 @@ class ModelInfo(_message.Message):
     DEPRECATED_FIELD_NUMBER: _builtins.int
     SUPPORTS_TEMPERATURE_FIELD_NUMBER: _builtins.int
     MAX_CONCURRENCY_FIELD_NUMBER: _builtins.int
+    MAX_TEMPERATURE_FIELD_NUMBER: _builtins.int
     provider: _builtins.str
     """Provider id."""
     model_id: _builtins.str
@@ -724,6 +725,8 @@ class ModelInfo(_message.Message):
     """Requests the model's server takes at once (its slots); 0 = no limit. The worker pool of
     each replica never sends more.
     """
+    max_temperature: _builtins.float
+    """Highest temperature the model accepts (when supports_temperature)."""
     @_builtins.property
     def capabilities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Capability tags, e.g. "logprobs", "prompt_caching", "reasoning"."""
@@ -746,10 +749,11 @@ class ModelInfo(_message.Message):
         deprecated: _builtins.bool = ...,
         supports_temperature: _builtins.bool = ...,
         max_concurrency: _builtins.int = ...,
+        max_temperature: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_price_per_mtok", b"cache_read_price_per_mtok", "cache_write_price_per_mtok", b"cache_write_price_per_mtok", "capabilities", b"capabilities", "context_window", b"context_window", "deprecated", b"deprecated", "display_name", b"display_name", "family", b"family", "input_price_per_mtok", b"input_price_per_mtok", "max_concurrency", b"max_concurrency", "max_output_tokens", b"max_output_tokens", "model_id", b"model_id", "output_price_per_mtok", b"output_price_per_mtok", "provider", b"provider", "structured_output_method", b"structured_output_method", "supports_temperature", b"supports_temperature"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_price_per_mtok", b"cache_read_price_per_mtok", "cache_write_price_per_mtok", b"cache_write_price_per_mtok", "capabilities", b"capabilities", "context_window", b"context_window", "deprecated", b"deprecated", "display_name", b"display_name", "family", b"family", "input_price_per_mtok", b"input_price_per_mtok", "max_concurrency", b"max_concurrency", "max_output_tokens", b"max_output_tokens", "max_temperature", b"max_temperature", "model_id", b"model_id", "output_price_per_mtok", b"output_price_per_mtok", "provider", b"provider", "structured_output_method", b"structured_output_method", "supports_temperature", b"supports_temperature"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -819,6 +823,7 @@ class ProviderInfo(_message.Message):
     BASE_URL_FIELD_NUMBER: _builtins.int
     REQUESTS_PER_MINUTE_FIELD_NUMBER: _builtins.int
     TOKENS_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    KEY_VARIABLES_FIELD_NUMBER: _builtins.int
     provider: _builtins.str
     """Provider id."""
     enabled: _builtins.bool
@@ -835,6 +840,12 @@ class ProviderInfo(_message.Message):
     """Requests per minute budget; 0 means unlimited."""
     tokens_per_minute: _builtins.int
     """Tokens per minute budget; 0 means unlimited."""
+    @_builtins.property
+    def key_variables(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Environment variables llm_provider reads this provider's API key from, in order of
+        preference (empty for a provider that needs none).
+        """
+
     def __init__(
         self,
         *,
@@ -846,10 +857,11 @@ class ProviderInfo(_message.Message):
         base_url: _builtins.str = ...,
         requests_per_minute: _builtins.int = ...,
         tokens_per_minute: _builtins.int = ...,
+        key_variables: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_url", b"base_url", "circuit_state", b"circuit_state", "configured", b"configured", "default_model", b"default_model", "enabled", b"enabled", "provider", b"provider", "requests_per_minute", b"requests_per_minute", "tokens_per_minute", b"tokens_per_minute"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_url", b"base_url", "circuit_state", b"circuit_state", "configured", b"configured", "default_model", b"default_model", "enabled", b"enabled", "key_variables", b"key_variables", "provider", b"provider", "requests_per_minute", b"requests_per_minute", "tokens_per_minute", b"tokens_per_minute"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
