@@ -43,6 +43,12 @@ def upgrade() -> None:
         "UPDATE batches SET a_wins = (SELECT count(*) FROM comparisons c "
         "WHERE c.batch_id = batches.id AND c.status = 'JUDGED' AND c.winner = 1)"
     )
+    # Provider patience counts from the last verdict: a batch running at the upgrade has one
+    # already (without it the watchdog would count from its creation and fail it at once).
+    op.execute(
+        "UPDATE batches SET verdict_at = (SELECT max(c.completed_at) FROM comparisons c "
+        "WHERE c.batch_id = batches.id AND c.status = 'JUDGED')"
+    )
     # Batches that ended before this revision had nothing cancelled for them; do not retry.
     op.execute(
         "UPDATE batches SET llm_cancelled = true WHERE state NOT IN ('SUBMITTED', 'RUNNING')"
