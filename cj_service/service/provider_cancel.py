@@ -50,7 +50,11 @@ async def retry_pending(deps: Deps, *, settle_s: float = SETTLE_S) -> int:
         pending = await batch_repo.uncancelled_batch_ids(
             conn, settle_s=settle_s, within_s=RETRY_WITHIN_S
         )
-    done = [await cancel_group(deps, b, cancel_reason(state, why)) for b, state, why in pending]
+    # At once, not one after another: a hung llm_provider costs one call timeout, not one per
+    # batch, before the watchdog's next round of stall and patience checks.
+    done = await asyncio.gather(
+        *(cancel_group(deps, b, cancel_reason(state, why)) for b, state, why in pending)
+    )
     return sum(done)
 
 
