@@ -120,6 +120,14 @@ class CJ:
     def metrics(self):
         return self.app.deps.metrics
 
+    def sample(self, name: str, **labels: str) -> float:
+        """A metric's current value (0 before its first sample)."""
+        return self.metrics.registry.get_sample_value(name, labels) or 0.0
+
+    def counted(self, outcome: str) -> float:
+        """Results the consumer counted with this outcome (judged, duplicate, late...)."""
+        return self.sample("huleedu_cj_comparisons_total", outcome=outcome)
+
     async def submit(self, essays: Iterable[cj_pb2.EssayInput] | int = 4, **kwargs: Any):
         if isinstance(essays, int):
             essays = [text_essay(f"e{i}", f"Essay number {i}. " * (i + 1)) for i in range(essays)]

@@ -18,10 +18,6 @@ pytestmark = pytest.mark.integration
 UNSUPPORTED = llm_pb2.COMPARISON_ERROR_REASON_UNSUPPORTED_FEATURE
 
 
-def sample(cj, outcome: str) -> float:
-    registry = cj.metrics.registry
-    return registry.get_sample_value("huleedu_cj_comparisons_total", {"outcome": outcome}) or 0
-
 
 async def submit(cj, n: int = 4, **stopping):
     stopping.setdefault("budget", 20)
@@ -45,7 +41,7 @@ async def test_failed_attempts_dropped_probabilities_and_estimates_add_up_once(c
     await cj.publish(judged)
     await cj.publish(error_result(second.request_id, failed_attempts={"PROVIDER_ERROR": 3}))
     await cj.publish(judged, msg_id="redelivered")  # a lost ack: the same result again
-    await wait_until(lambda: sample(cj, "duplicate") == 1)
+    await wait_until(lambda: cj.counted("duplicate") == 1)
     p = (await cj.get(a.assessment_id)).progress
     assert dict(p.failed_attempts) == {"TIMEOUT": 2, "INVALID_RESPONSE": 1, "PROVIDER_ERROR": 3}
     assert p.probability_a_dropped == 1 and p.usage.estimated
@@ -71,7 +67,7 @@ async def test_an_unsupported_feature_fails_the_batch_at_once_with_the_providers
     await wait_until(lambda: a.assessment_id in cj.provider.cancelled_groups())
     assert "JUDGE_MISCONFIGURED" in cj.provider.cancels[0].reason
     await cj.publish(result, msg_id="again")  # redelivered: a duplicate, nothing changes
-    await wait_until(lambda: sample(cj, "duplicate") == 1)
+    await wait_until(lambda: cj.counted("duplicate") == 1)
     assert (await cj.get(a.assessment_id)).updated_at == failed.updated_at
 
 
@@ -96,7 +92,7 @@ async def test_a_late_result_adds_its_spend_to_the_ended_batch_once(cj):
     a = await submit(cj)
     first, second = await cj.wait_requests(a.assessment_id, 2)
     await cj.answer([first])
-    await wait_until(lambda: sample(cj, "judged") == 1)
+    await wait_until(lambda: cj.counted("judged") == 1)
     await cj.stub.CancelAssessment(cj_pb2.CancelAssessmentRequest(assessment_id=a.assessment_id))
     await wait_until(lambda: a.assessment_id in cj.provider.cancelled_groups())
     cancelled = error_result(
@@ -109,7 +105,7 @@ async def test_a_late_result_adds_its_spend_to_the_ended_batch_once(cj):
     cancelled.usage.CopyFrom(common_pb2.TokenUsage(prompt_tokens=50, estimated=True))
     await cj.publish(cancelled)
     await cj.publish(cancelled, msg_id="late-again")
-    await wait_until(lambda: sample(cj, "late") == 2)
+    await wait_until(lambda: cj.counted("late") == 2)
     ended = await cj.get(a.assessment_id)
     assert ended.progress.cost_usd == pytest.approx(0.005)
     assert ended.progress.usage.prompt_tokens == 150 and ended.progress.usage.estimated

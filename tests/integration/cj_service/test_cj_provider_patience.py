@@ -3,6 +3,7 @@ cancellations llm_provider missed are sent again."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import grpc
@@ -69,11 +70,13 @@ async def test_judge_side_failures_are_left_to_the_success_rate_rule(start_cj):
 
 async def test_a_verdict_after_the_failures_restarts_the_patience(start_cj):
     cj = await start_cj(pipeline=dataclasses.replace(FAST, watchdog_interval_s=3600))
-    a = (await cj.submit(4, stopping=patient(3600, budget=8, max_in_flight=2))).assessment
+    a = (await cj.submit(4, stopping=patient(0.2, budget=8, max_in_flight=2))).assessment
     first, second = await cj.wait_requests(a.assessment_id, 2)
     await cj.publish(error_result(first.request_id))
     await cj.answer([second])
     await wait_until(lambda: _progress_is(cj, a.assessment_id, done=1, failed=1))
+    await asyncio.sleep(0.4)  # past the patience: only the reset keeps the batch alive now
+    assert not await _past_patience(cj, a.assessment_id)
     out = await watchdog.check_patience(cj.app.deps, a.assessment_id)
     assert not out.finished
 

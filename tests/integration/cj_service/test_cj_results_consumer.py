@@ -16,9 +16,6 @@ from tests.integration.cj_service.cj_harness import error_result, verdict
 pytestmark = pytest.mark.integration
 
 
-def sample(cj, name: str, **labels: str) -> float:
-    return cj.metrics.registry.get_sample_value(name, labels) or 0.0
-
 
 async def progress_of(cj, batch_id: str) -> cj_pb2.AssessmentProgress:
     return (await cj.get(batch_id)).progress
@@ -42,7 +39,7 @@ async def test_a_redelivered_result_is_not_counted_twice(cj):
     out = await apply.apply_results(cj.app.deps, a.assessment_id, [verdict(r.request_id)])
     assert out.applied == 1
     await cj.publish(verdict(r.request_id), msg_id="redelivery-1")
-    await wait_until(lambda: sample(cj, "huleedu_cj_comparisons_total", outcome="duplicate") == 1)
+    await wait_until(lambda: cj.sample("huleedu_cj_comparisons_total", outcome="duplicate") == 1)
     p = await progress_of(cj, a.assessment_id)
     assert p.comparisons_done == 1 and p.cost_usd == pytest.approx(0.001)
 
@@ -58,7 +55,7 @@ async def test_an_undecodable_message_is_terminated_and_counted(cj):
         subject, b"", headers={"Nats-Msg-Id": "junk-2", "huleedu-schema": "huleedu.llm.v1.Nonsense"}
     )
     await wait_until(
-        lambda: sample(cj, "huleedu_cj_result_messages_total", outcome="undecodable") == 2
+        lambda: cj.sample("huleedu_cj_result_messages_total", outcome="undecodable") == 2
     )
     info = await cj.js.consumer_info(cj.ns.name("HULEEDU_LLM_RESULTS"), "cj-results")
     await wait_until(lambda: info.num_ack_pending == 0)
@@ -66,7 +63,7 @@ async def test_an_undecodable_message_is_terminated_and_counted(cj):
 
 async def test_a_result_for_an_unknown_comparison_is_acked_and_counted(cj):
     await cj.publish(verdict("never-created"))
-    await wait_until(lambda: sample(cj, "huleedu_cj_comparisons_total", outcome="unknown") == 1)
+    await wait_until(lambda: cj.sample("huleedu_cj_comparisons_total", outcome="unknown") == 1)
     listed = await cj.stub.ListAssessments(cj_pb2.ListAssessmentsRequest())
     assert list(listed.assessments) == []
 
@@ -114,15 +111,15 @@ async def test_a_thousand_results_in_random_order_with_30_percent_duplicates_cou
     assert done.completion_reason == cj_pb2.COMPLETION_REASON_BUDGET_SPENT
     assert len(published) == 1000 and duplicates >= 290
     assert done.progress.comparisons_done == 1000
-    assert sample(cj, "huleedu_cj_comparisons_total", outcome="judged") == 1000
-    assert sample(cj, "huleedu_cj_comparisons_total", outcome="duplicate") == duplicates
+    assert cj.sample("huleedu_cj_comparisons_total", outcome="judged") == 1000
+    assert cj.sample("huleedu_cj_comparisons_total", outcome="duplicate") == duplicates
     assert done.progress.cost_usd == pytest.approx(1.0)
     assert done.progress.usage.prompt_tokens == 100_000
 
 
 def counted(cj) -> float:
     return sum(
-        sample(cj, "huleedu_cj_comparisons_total", outcome=o)
+        cj.sample("huleedu_cj_comparisons_total", outcome=o)
         for o in ("judged", "duplicate", "late")
     )
 

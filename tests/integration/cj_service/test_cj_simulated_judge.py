@@ -48,6 +48,8 @@ async def test_texts_without_truth_are_warned_about_once_each(cj):
         found = (await cj.get(a.assessment_id)).warnings
         return found or None
 
+    # Both deliveries applied (the second as a duplicate) before the warning is read.
+    await wait_until(lambda: cj.counted("duplicate") == 1)
     warnings = await wait_until(warned, timeout=10)
     assert list(warnings) == [
         "the simulated judge had no truth for 2 texts: their order is arbitrary"

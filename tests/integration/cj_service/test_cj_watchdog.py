@@ -33,12 +33,6 @@ async def finished(cj, batch_id: str):
     return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
 
 
-def sample(cj, outcome: str) -> float:
-    return (
-        cj.metrics.registry.get_sample_value("huleedu_cj_comparisons_total", {"outcome": outcome})
-        or 0.0
-    )
-
 
 async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_results_change_nothing(
     start_cj,
@@ -47,7 +41,7 @@ async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_result
     a = (await cj.submit(4, stopping=stalling(1, budget=30, max_in_flight=6))).assessment
     opening = await cj.wait_requests(a.assessment_id, 4)
     await cj.answer(opening)  # 4 verdicts for 4 essays, then the judge goes silent
-    await wait_until(lambda: sample(cj, "judged") == 4)
+    await wait_until(lambda: cj.counted("judged") == 4)
     await cj.wait_requests(a.assessment_id, 5)  # the design's next pairs, never answered
     done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
     assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
@@ -55,7 +49,7 @@ async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_result
     assert done.progress.comparisons_done == 4 and done.progress.comparisons_in_flight == 0
     silent = [r for r in cj.requests_of(a.assessment_id) if r.request_id not in cj.answered]
     await cj.publish(verdict(silent[0].request_id))
-    await wait_until(lambda: sample(cj, "late") == 1)
+    await wait_until(lambda: cj.counted("late") == 1)
     after = await cj.get(a.assessment_id)
     assert after.state == done.state and after.finished_at == done.finished_at
     assert after.progress.comparisons_done == 4 and after.progress.comparisons_in_flight == 0
