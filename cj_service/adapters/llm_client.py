@@ -84,9 +84,6 @@ class LLMClient:
         seconds: its key may just have been set); None when it has no such provider."""
         return await self._providers.get(name, stale=lambda p: not p.configured)
 
-    async def is_known(self, provider: str, model: str) -> bool:
-        return await self.model(provider, model) is not None
-
     async def _fetch_models(self) -> dict[tuple[str, str], llm_pb2.ModelInfo]:
         request = llm_pb2.ListModelsRequest(include_deprecated=True)
         call = self._stub.ListModels(request, timeout=self._timeout)

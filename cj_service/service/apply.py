@@ -27,7 +27,6 @@ from cj_service.service.model import IN_FLIGHT, TERMINAL, Status, StepOutcome
 from contracts.huleedu.llm.v1 import llm_pb2
 
 T = TypeVar("T")
-_TOKENS = judge_stats.TOKENS
 
 
 async def route(
@@ -194,7 +193,7 @@ def outcome_row(result: llm_pb2.ComparisonResult) -> dict[str, Any]:
         "cost_usd": result.cost_usd,
         "prompt_sha256": result.prompt_sha256,
         "attempts": result.attempts,
-        **{name: getattr(result.usage, name) for name in _TOKENS},
+        **{name: getattr(result.usage, name) for name in judge_stats.TOKENS},
     }
     error = judge_stats.final_error(result)
     if error is None:
@@ -229,6 +228,6 @@ def _counters(batch, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "comparisons_in_flight": batch.comparisons_in_flight - len(rows),
         "cost_usd": batch.cost_usd + sum(r["cost_usd"] for r in rows),
     }
-    for name in _TOKENS:
+    for name in judge_stats.TOKENS:
         values[name] = getattr(batch, name) + sum(r[name] for r in rows)
     return values

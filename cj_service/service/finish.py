@@ -20,7 +20,6 @@ from cj_service.service.model import State, Status, StepOutcome
 from contracts.huleedu.cj.v1 import cj_pb2
 
 INSUFFICIENT = "INSUFFICIENT_ESSAYS"
-NO_VERDICTS = "no verdicts to fit"
 
 
 async def finalize(
@@ -97,13 +96,13 @@ def fit_values(final: cj_pb2.GetAssessmentResultsResponse) -> dict[str, float]:
 def _unfitted_reason(reason: str) -> str:
     if reason == INSUFFICIENT:
         return "insufficient essays: fewer than two to compare"
-    return NO_VERDICTS
+    return results.NO_VERDICTS
 
 
 async def fail(
     conn: AsyncConnection, batch: Row, reason: str, detail: str, deps: Deps, out: StepOutcome
 ) -> Row:
-    batch, _ = await _end(conn, batch, deps, out, State.FAILED, NO_VERDICTS,
+    batch, _ = await _end(conn, batch, deps, out, State.FAILED, results.NO_VERDICTS,
                           failure_reason=reason, detail=detail)
     await events.failed(conn, batch)
     _finished(out, State.FAILED, reason, batch)
@@ -113,7 +112,8 @@ async def fail(
 async def cancel(
     conn: AsyncConnection, batch: Row, detail: str, deps: Deps, out: StepOutcome
 ) -> Row:
-    batch, _ = await _end(conn, batch, deps, out, State.CANCELLED, NO_VERDICTS, detail=detail)
+    batch, _ = await _end(conn, batch, deps, out, State.CANCELLED, results.NO_VERDICTS,
+                          detail=detail)
     await events.cancelled(conn, batch)
     _finished(out, State.CANCELLED, "CANCELLED", batch)
     return batch

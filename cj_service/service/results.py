@@ -16,6 +16,7 @@ from cj_service.domain.reliability import split_half_se
 from cj_service.service import statistics
 from contracts.huleedu.cj.v1 import cj_pb2
 
+NO_VERDICTS = "no verdicts to fit"
 CALIBRATION_METHOD = "ordinal_probit_map"
 
 
@@ -33,7 +34,7 @@ def compute(
     *,
     grade_scale_id: str,
     seed: int,
-    unfitted_reason: str = "no verdicts to fit",
+    unfitted_reason: str = NO_VERDICTS,
     failed: Sequence[tuple[int, int]] = (),
 ) -> cj_pb2.GetAssessmentResultsResponse:
     """Final fit (bias, soft labels), 95% intervals, bias drift, grades -> results message.

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Row
 from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.adapters.tables import batches
 from cj_service.domain import judge_health
-from cj_service.service import effects, finish, provider_cancel
+from cj_service.service import effects, finish, provider_cancel, steps
 from cj_service.service.deps import Deps
 from cj_service.service.model import Status, StepOutcome
 
@@ -68,7 +68,7 @@ async def check_patience(deps: Deps, batch_id: str) -> StepOutcome:
     async with deps.db.transaction() as conn:
         stmt = (
             select(batches, _SINCE_VERDICT)
-            .where(batches.c.id == batch_id, batches.c.state.in_(IN_LIVE))
+            .where(batches.c.id == batch_id, batches.c.state.in_(steps.LIVE))
             .with_for_update(skip_locked=True, of=batches)
         )
         batch = (await conn.execute(stmt)).first()
@@ -80,7 +80,6 @@ async def check_patience(deps: Deps, batch_id: str) -> StepOutcome:
     return out
 
 
-IN_LIVE = ("SUBMITTED", "RUNNING")
 
 
 def _impatient(batch: Row) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from cj_service.domain import judge_health, simulated_judge
 from cli.flows.watch import outcome_text
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.common.v1 import common_pb2
@@ -44,7 +45,7 @@ SIMULATED = "SIMULATED judge — demonstrates the flow, not the essays' quality"
 
 def is_simulated(assessment: cj_pb2.Assessment) -> bool:
     """The simulated judge ranked these essays (an older server only names the provider)."""
-    return assessment.simulated_judge or assessment.judge.provider == "simulated"
+    return assessment.simulated_judge or simulated_judge.is_simulated(assessment.judge.provider)
 
 
 def table_title(results: cj_pb2.GetAssessmentResultsResponse) -> str:
@@ -70,8 +71,7 @@ def estimates(usage: common_pb2.TokenUsage) -> str:
 
 def failed_attempts_text(progress: cj_pb2.AssessmentProgress) -> str:
     """'failed attempts: 12 timeout, 4 provider error, 3 unparseable' ('' when none)."""
-    counts = sorted(((k, n) for k, n in progress.failed_attempts.items() if n),
-                    key=lambda kn: (-kn[1], kn[0]))
+    counts = judge_health.commonest(progress.failed_attempts, top=len(progress.failed_attempts))
     if not counts:
         return ""
     return "failed attempts: " + ", ".join(f"{n} {_KINDS.get(k, k.lower().replace('_', ' '))}"
