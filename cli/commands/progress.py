@@ -19,7 +19,10 @@ def status_text(a: cj_pb2.Assessment) -> str:
     p = a.progress
     target = f" / {p.target_reliability:.2f}" if p.target_reliability else ""
     attempts = failed_attempts_text(p)
-    return (f"reliability {p.reliability:.3f}{plus_minus(p.reliability_se)}{target}  "
+    # Before the first verdict there is no estimate, only the field's default: say so.
+    figure = (f"{p.reliability:.3f}{plus_minus(p.reliability_se)}" if p.comparisons_done
+              else "not yet estimated")
+    return (f"reliability {figure}{target}  "
             f"cost ${p.cost_usd:.4f}{estimates(p.usage)}  "
             f"in flight {p.comparisons_in_flight}  failed {p.comparisons_failed}"
             + (f"  {attempts}" if attempts else ""))

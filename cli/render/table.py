@@ -130,7 +130,8 @@ def drift_text(fit: cj_pb2.FitStatistics) -> str:
     """The bias per quarter of the verdicts and its drift; DRIFT flagged when significant."""
     if not fit.bias_by_period:
         return ""
-    quarters = ", ".join(f"{p.position_bias:+.2f}" for p in fit.bias_by_period)
+    quarters = ", ".join(f"{p.position_bias:+.2f} ± {p.position_bias_se:.2f}"
+                         for p in fit.bias_by_period)
     shares = ", ".join(f"{p.a_share:.0%}" for p in fit.bias_by_period)
     text = f"position bias by quarter {quarters} (Essay A chosen {shares})"
     if not has_se(fit.bias_drift_se):

@@ -16,7 +16,8 @@ def fit(*, drift: float, se: float, flagged: bool) -> cj_pb2.FitStatistics:
 
 def test_a_significant_drift_is_named():
     text = drift_text(fit(drift=0.9, se=0.3, flagged=True))
-    assert "+0.00, +0.10, +0.20, +0.30" in text and "55%, 60%, 65%, 70%" in text
+    assert "+0.00 ± 0.30, +0.10 ± 0.30, +0.20 ± 0.30, +0.30 ± 0.30" in text
+    assert "55%, 60%, 65%, 70%" in text
     assert "drift +0.90 ± 0.30: DRIFT" in text
 
 

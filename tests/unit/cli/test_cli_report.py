@@ -70,3 +70,9 @@ def test_a_text_the_judge_could_not_compare_is_named_with_its_failed_calls() -> 
     text = report(data, charts=[])
     assert "judge failed x6" in text
     assert "could not compare" in text and f"{last.display_name} (6 failed calls)" in text
+
+
+def test_before_the_first_verdict_the_progress_line_shows_no_reliability_figure() -> None:
+    a = run_data().results.assessment
+    a.progress.comparisons_done, a.progress.reliability, a.progress.reliability_se = 0, 0.0, 0.37
+    assert status_text(a).startswith("reliability not yet estimated / 0.90")
