@@ -29,6 +29,7 @@ import scipy.sparse as sp
 
 from cj_service.domain import bt_linalg
 from cj_service.domain.intervals import Z95
+from cj_service.domain.soft import is_soft, pearson_dispersion
 
 Z_FLAG = Z95  # two-sided 5%
 MIN_DRIFT_VERDICTS = 32
@@ -37,7 +38,6 @@ COEF_PRIOR_SD = 10.0  # alpha and drift in the joint refit: practically flat
 _FIRTH_ITER = 50
 _NEWTON_ITER = 30
 _TOL = 1e-8
-_MIN_PHI = 0.02
 
 
 @dataclass(frozen=True)
@@ -208,14 +208,10 @@ def _log_posterior(x_design, prec, x, y) -> float:
 
 def _dispersion(y: np.ndarray, offset: np.ndarray, *, n_items: int) -> float:
     """Pearson dispersion of soft verdicts around the batch's constant-bias fit (1 if hard)."""
-    soft = (y > 0.0) & (y < 1.0)
-    if soft.sum() < 10:
+    if is_soft(y).sum() < 10:
         return 1.0
     coef, _ = firth_offset(np.ones((y.size, 1)), offset, y)
-    p = _sigmoid(offset + coef[0])[soft]
-    r2 = (y[soft] - p) ** 2 / np.maximum(p * (1.0 - p), 1e-9)
-    dof = max(1.0 - n_items / y.size, 0.1)
-    return float(np.clip(np.mean(r2) / dof, _MIN_PHI, 1.0))
+    return pearson_dispersion(y, _sigmoid(offset + coef[0]), n_items=n_items)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -28,12 +28,17 @@ def is_soft(y: np.ndarray) -> np.ndarray:
 
 def soft_dispersion(comps: Comparisons, fit: BTFit) -> float:
     """Pearson dispersion of the soft verdicts under `fit` (1.0 when there are none)."""
-    soft = is_soft(comps.y)
+    return pearson_dispersion(comps.y, _p(comps, fit), n_items=comps.n_items)
+
+
+def pearson_dispersion(y: np.ndarray, p: np.ndarray, *, n_items: int) -> float:
+    """Pearson dispersion of the soft verdicts among `y` around the model's P(A) `p` (1.0
+    with fewer than 10 soft ones), corrected for the scores fitted to them."""
+    soft = is_soft(y)
     if soft.sum() < 10:
         return 1.0
-    p = _p(comps, fit)[soft]
-    r2 = (comps.y[soft] - p) ** 2 / np.maximum(p * (1.0 - p), 1e-9)
-    dof = max(1.0 - comps.n_items / max(comps.size, 1), 0.1)  # fitted scores absorb some
+    r2 = (y[soft] - p[soft]) ** 2 / np.maximum(p[soft] * (1.0 - p[soft]), 1e-9)
+    dof = max(1.0 - n_items / max(y.size, 1), 0.1)  # fitted scores absorb some
     return float(np.clip(np.mean(r2) / dof, MIN_PHI, 1.0))
 
 
