@@ -41,6 +41,7 @@ class ProviderFailure(Exception):
     http_status: int = 0
     retry_after: float | None = None
     usage: Usage = Usage()
+    sent_sha256: str = ""  # hex sha256 of the request body the failed call sent
 
     @property
     def retryable(self) -> bool:

@@ -188,11 +188,13 @@ class Judge:
 
     def _stamp(self, state: llm_pb2.ComparisonResult, slot: ProviderSlot,
                attempt: Attempt) -> None:
-        """When the call began, and the payload as the adapter sends it now (after any
-        structured-output fallback learned during the call)."""
+        """When the call began, and the hash of the body it sent (after any structured-output
+        fallback within the call); a call cut off in flight has the adapter's body now."""
         assert slot.adapter is not None
         state.started_at.FromNanoseconds(int((attempt.started_wall or self.clock.wall()) * 1e9))
-        state.prompt_sha256 = slot.adapter.prompt_sha256(attempt.call)
+        sent = attempt.reply or attempt.failure  # a call cut off in flight has neither
+        state.prompt_sha256 = (sent.sent_sha256 if sent else "") or slot.adapter.prompt_sha256(
+            attempt.call)
 
     def _charge(self, state: llm_pb2.ComparisonResult, attempt: Attempt, kind: str,
                 reported: Usage, counts: bool) -> None:

@@ -34,11 +34,16 @@ class ProviderReply:
     verdict: Verdict
     usage: Usage
     http_status: int = 200
+    sent_sha256: str = ""  # hex sha256 of the body actually sent ("" when nothing was sent)
 
 
 def canonical_json(payload: Any) -> bytes:
     """The exact bytes sent; also what prompt_sha256 covers."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def sha256_of(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 class Provider(ABC):
@@ -58,7 +63,7 @@ class Provider(ABC):
         return canonical_json(self.payload(call))
 
     def prompt_sha256(self, call: ProviderCall) -> str:
-        return hashlib.sha256(self.body(call)).hexdigest()
+        return sha256_of(self.body(call))
 
     async def close(self) -> None:  # noqa: B027 (a hook with a do-nothing default)
         """Release connections; the default adapter holds none."""

@@ -6,11 +6,12 @@ import email.utils
 import time
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from llm_provider.adapters.providers.base import Provider, ProviderCall, ProviderReply
+from llm_provider.adapters.providers.base import Provider, ProviderCall, ProviderReply, sha256_of
 from llm_provider.config import ProviderSettings
 from llm_provider.domain import errors
 from llm_provider.domain.errors import ProviderFailure
@@ -67,25 +68,36 @@ class HttpProvider(Provider):
         return None
 
     async def judge(self, call: ProviderCall) -> ProviderReply:
-        return self._read(call, await self._post(call), self.verdict)
+        body = self.body(call)
+        return self._read(call, await self._post(call, body), self.verdict, sent=body)
 
     def _read(self, call: ProviderCall, response: httpx.Response,
-              verdict: Callable[[ProviderCall, dict[str, Any]], ProviderReply]) -> ProviderReply:
-        """The verdict in a response; failing to read one still bills the usage it reports."""
+              verdict: Callable[[ProviderCall, dict[str, Any]], ProviderReply],
+              *, sent: bytes) -> ProviderReply:
+        """The verdict in a response, with the hash of the body `sent`; failing to read one
+        still bills the usage it reports."""
         data = self._json(response)
         try:
-            return verdict(call, data)
+            reply = verdict(call, data)
         except ProviderFailure as failure:
             failure.usage = self.usage(data)  # a truncated or unparseable answer is billed
+            failure.sent_sha256 = sha256_of(sent)
+            raise
+        return replace(reply, sent_sha256=sha256_of(sent))
+
+    async def _post(self, call: ProviderCall, content: bytes) -> httpx.Response:
+        """POST `content`; a failure carries the hash of the body that was sent."""
+        try:
+            return await self._send(call, content)
+        except ProviderFailure as failure:
+            failure.sent_sha256 = sha256_of(content)
             raise
 
-    async def _post(self, call: ProviderCall, content: bytes | None = None) -> httpx.Response:
-        """POST `content` (default: the call's body); an adapter that negotiates sends its own."""
+    async def _send(self, call: ProviderCall, content: bytes) -> httpx.Response:
         headers = {"content-type": "application/json", **self.headers()}
         try:
             response = await self._client.post(
-                self.url(call), content=self.body(call) if content is None else content,
-                headers=headers,
+                self.url(call), content=content, headers=headers,
                 timeout=call.timeout_s or self.settings.timeout_s,
             )
         except httpx.TimeoutException as exc:

@@ -95,16 +95,18 @@ class OpenAIProvider(HttpProvider):
         return body
 
     async def judge(self, call: ProviderCall) -> ProviderReply:
-        response, offer = await self._negotiate(call)
-        return self._read(call, response, lambda c, data: self._verdict(c, data, offer.mode))
+        response, offer, sent = await self._negotiate(call)
+        return self._read(call, response, lambda c, data: self._verdict(c, data, offer.mode),
+                          sent=sent)
 
-    async def _negotiate(self, call: ProviderCall) -> tuple[httpx.Response, Offer]:
+    async def _negotiate(self, call: ProviderCall) -> tuple[httpx.Response, Offer, bytes]:
         """POST, stepping down the offer on each refusal; no retry attempt is spent on it."""
         offer, tried = self.offer(call), []
         while True:
             tried.append(offer)
             try:
-                return await self._post(call, canonical_json(self._payload(call, offer))), offer
+                sent = canonical_json(self._payload(call, offer))
+                return await self._post(call, sent), offer, sent
             except ProviderFailure as failure:
                 offer = self._after_refusal(call, offer, failure, tried)
 
@@ -119,7 +121,7 @@ class OpenAIProvider(HttpProvider):
             raise ProviderFailure(
                 errors.UNSUPPORTED_FEATURE,
                 f"{call.spec.model_id}: {exhausted_message(tried, failure.message)}",
-                http_status=failure.http_status) from failure
+                http_status=failure.http_status, sent_sha256=failure.sent_sha256) from failure
         return lower
 
     def _learn(self, call: ProviderCall, offer: Offer, server_words: str) -> None:

@@ -64,6 +64,8 @@ async def test_a_500_on_json_schema_falls_back_in_the_same_call_and_is_remembere
     assert (reply.usage.prompt, reply.usage.completion) == (300, 25)
     assert formats(vendor)[0]["type"] == "json_schema"  # type: ignore[index]
     assert formats(vendor)[1] == {"type": "json_object", "schema": VERDICT_SCHEMA}
+    # The hash on the reply is of the body that got the verdict, not of the refused one.
+    assert reply.sent_sha256 == hashlib.sha256(vendor.received[1].body).hexdigest()
     await local.judge(local_call())
     assert len(vendor.received) == 3 and formats(vendor)[2] == formats(vendor)[1]
     assert hashlib.sha256(vendor.received[2].body).hexdigest() == local.prompt_sha256(
@@ -88,6 +90,7 @@ async def test_refusals_of_every_mode_end_in_unsupported_feature(local, vendor):
     assert "json_schema, json_object+schema, json_object, text" in failure.message
     assert "response_format is not supported" in failure.message
     assert len(vendor.received) == 4 and "response_format" not in vendor.received[3].json()
+    assert failure.sent_sha256 == hashlib.sha256(vendor.received[3].body).hexdigest()
     with pytest.raises(ProviderFailure):
         await local.judge(local_call())
     assert len(vendor.received) == 5  # starts where the last call ended
