@@ -124,6 +124,11 @@ class CJ:
         """A metric's current value (0 before its first sample)."""
         return self.metrics.registry.get_sample_value(name, labels) or 0.0
 
+    async def ended(self, batch_id: str) -> cj_pb2.Assessment | None:
+        """The batch once it is no longer running (for wait_until), else None."""
+        a = await self.get(batch_id)
+        return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
+
     def counted(self, outcome: str) -> float:
         """Results the consumer counted with this outcome (judged, duplicate, late...)."""
         return self.sample("huleedu_cj_comparisons_total", outcome=outcome)

@@ -57,7 +57,7 @@ async def test_an_unsupported_feature_fails_the_batch_at_once_with_the_providers
     message = "the model server supports no structured-output mode"
     result = error_result(second.request_id, reason=UNSUPPORTED, message=message, retryable=False)
     await cj.publish(result)
-    failed = await wait_until(lambda: _ended(cj, a.assessment_id))
+    failed = await wait_until(lambda: cj.ended(a.assessment_id))
     assert failed.failure_reason == cj_pb2.FAILURE_REASON_JUDGE_MISCONFIGURED
     judge = "judge simulated/sim-judge"
     assert failed.detail == (
@@ -80,7 +80,7 @@ async def test_a_provider_that_is_not_configured_fails_the_batch_by_its_refusal(
     cj.provider.reject[records.comparisons[0].comparison_id] = "PROVIDER_NOT_CONFIGURED"
     cj.provider.unavailable = False
     cj.app.deps.kick(a.assessment_id)
-    failed = await wait_until(lambda: _ended(cj, a.assessment_id), timeout=15)
+    failed = await wait_until(lambda: cj.ended(a.assessment_id), timeout=15)
     assert failed.failure_reason == cj_pb2.FAILURE_REASON_JUDGE_MISCONFIGURED
     assert failed.detail == (
         "judge simulated/sim-judge cannot be used: PROVIDER_NOT_CONFIGURED: refused by test "
@@ -127,7 +127,3 @@ async def test_applying_a_late_result_directly_twice_counts_it_once(cj):
         assert out.late == 1 and out.applied == 0
     assert (await cj.get(a.assessment_id)).progress.cost_usd == pytest.approx(0.001)
 
-
-async def _ended(cj, batch_id: str):
-    a = await cj.get(batch_id)
-    return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None

@@ -31,10 +31,6 @@ def patient(seconds: float, **kwargs) -> cj_pb2.StoppingOptions:
     return cj_pb2.StoppingOptions(provider_patience=patience, stall_timeout=HOUR, **kwargs)
 
 
-async def ended(cj, batch_id: str):
-    a = await cj.get(batch_id)
-    return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
-
 
 async def test_only_server_errors_for_longer_than_the_patience_fail_as_provider_unavailable(
     start_cj,
@@ -47,7 +43,7 @@ async def test_only_server_errors_for_longer_than_the_patience_fail_as_provider_
             first.request_id, message="504 Gateway Timeout", failed_attempts={"PROVIDER_ERROR": 4}
         )
     )
-    done = await wait_until(lambda: ended(cj, a.assessment_id), timeout=15)
+    done = await wait_until(lambda: cj.ended(a.assessment_id), timeout=15)
     assert done.failure_reason == cj_pb2.FAILURE_REASON_PROVIDER_UNAVAILABLE
     assert "provider of judge simulated/sim-judge unavailable" in done.detail
     assert "only server errors (PROVIDER_ERROR x4)" in done.detail

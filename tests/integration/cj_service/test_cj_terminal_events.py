@@ -38,17 +38,13 @@ def _batch_of(message) -> str:
     return message.assessment_id
 
 
-async def ended(cj, batch_id: str) -> cj_pb2.Assessment | None:
-    a = await cj.get(batch_id)
-    return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
-
 
 async def test_a_completed_batch_publishes_completed_result_then_consumption(cj):
     a = (await cj.submit(3, stopping=cj_pb2.StoppingOptions(budget=3, max_in_flight=3))).assessment
 
     async def done():
         await cj.answer(cj.requests_of(a.assessment_id))
-        return await ended(cj, a.assessment_id)
+        return await cj.ended(a.assessment_id)
 
     final = await wait_until(done, timeout=30)
     assert final.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
@@ -72,7 +68,7 @@ async def test_a_failed_batch_publishes_failed_with_its_failure_counts_then_cons
             retryable=False,
         )
     )
-    failed = await wait_until(lambda: ended(cj, a.assessment_id))
+    failed = await wait_until(lambda: cj.ended(a.assessment_id))
     assert failed.failure_reason == cj_pb2.FAILURE_REASON_JUDGE_MISCONFIGURED
     events = await batch_events(cj, a.assessment_id, 2)
     assert [s for s, _ in events] == [

@@ -28,10 +28,6 @@ def stalling(seconds: float, **kwargs) -> cj_pb2.StoppingOptions:
     )
 
 
-async def finished(cj, batch_id: str):
-    a = await cj.get(batch_id)
-    return a if a.state != cj_pb2.ASSESSMENT_STATE_RUNNING else None
-
 
 
 async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_results_change_nothing(
@@ -43,7 +39,7 @@ async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_result
     await cj.answer(opening)  # 4 verdicts for 4 essays, then the judge goes silent
     await wait_until(lambda: cj.counted("judged") == 4)
     await cj.wait_requests(a.assessment_id, 5)  # the design's next pairs, never answered
-    done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
+    done = await wait_until(lambda: cj.ended(a.assessment_id), timeout=15)
     assert done.state == cj_pb2.ASSESSMENT_STATE_COMPLETED
     assert done.completion_reason == cj_pb2.COMPLETION_REASON_STALLED
     assert done.progress.comparisons_done == 4 and done.progress.comparisons_in_flight == 0
@@ -66,7 +62,7 @@ async def test_a_stalled_batch_without_verdicts_fails_as_stalled(start_cj):
     cj = await start_cj(pipeline=FAST)
     a = (await cj.submit(4, stopping=stalling(1, budget=8))).assessment
     await cj.wait_requests(a.assessment_id, 1)
-    done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
+    done = await wait_until(lambda: cj.ended(a.assessment_id), timeout=15)
     assert done.state == cj_pb2.ASSESSMENT_STATE_FAILED
     assert done.failure_reason == cj_pb2.FAILURE_REASON_STALLED
 
@@ -75,7 +71,7 @@ async def test_a_batch_llm_provider_never_accepted_fails_as_submission_failed(st
     cj = await start_cj(pipeline=FAST)
     cj.provider.unavailable = True
     a = (await cj.submit(4, stopping=stalling(1, budget=8))).assessment
-    done = await wait_until(lambda: finished(cj, a.assessment_id), timeout=15)
+    done = await wait_until(lambda: cj.ended(a.assessment_id), timeout=15)
     assert done.state == cj_pb2.ASSESSMENT_STATE_FAILED
     assert done.failure_reason == cj_pb2.FAILURE_REASON_SUBMISSION_FAILED
 
