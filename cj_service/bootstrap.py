@@ -185,6 +185,7 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
         fetch_texts=content.fetch_texts,
         admin_source=admin_repo,
         fit_pool=_fit_pool(config.pipeline.fit_threads),
+        max_payload=nc.max_payload,
     )
     dispatcher = Dispatcher(deps)
     relay = OutboxRelay(

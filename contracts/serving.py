@@ -1,7 +1,10 @@
 """What every gRPC server of the mesh carries: health, reflection, and a logging interceptor.
 
 The interceptor binds the caller's request and correlation ids into structlog's context and
-writes one canonical log line per RPC (method, code, duration).
+writes one canonical log line per RPC (method, code, duration). It is also the last net under
+every handler: an exception no handler turned into a status is logged with an incident id and
+answered INTERNAL "internal error (incident ...)", so no exception text (SQL, a traceback)
+ever reaches a caller and no call ends UNKNOWN.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from contracts import ids
 from contracts.huleedu.cj.v1 import cj_service_pb2  # noqa: F401
 from contracts.huleedu.content.v1 import content_service_pb2  # noqa: F401
 from contracts.huleedu.llm.v1 import llm_service_pb2  # noqa: F401
+from contracts.text import clip
 
 REQUEST_ID_KEY = "x-request-id"
 CORRELATION_ID_KEY = "huleedu-correlation-id"
@@ -87,10 +91,10 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
         self, inner: Any, method: str, request: Any, context: grpc.aio.ServicerContext
     ) -> Any:
         meta = _metadata(context)
-        correlation = (
+        correlation = clip(
             meta.get(CORRELATION_ID_KEY) or getattr(request, "correlation_id", "") or ids.new_id()
         )
-        request_id = getattr(request, "request_id", "") or meta.get(REQUEST_ID_KEY, "")
+        request_id = clip(getattr(request, "request_id", "") or meta.get(REQUEST_ID_KEY, ""))
         started = time.perf_counter()
         code = "OK"
         with structlog.contextvars.bound_contextvars(
@@ -98,9 +102,12 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
         ):
             try:
                 return await inner(request, context)
-            except BaseException:
-                code = _code_name(context, default="UNKNOWN")
+            except (grpc.aio.AbortError, asyncio.CancelledError):
+                code = _code_name(context, default="CANCELLED")
                 raise
+            except Exception:
+                code = "INTERNAL"
+                await self._internal(method, context)
             finally:
                 code = _code_name(context, default=code)
                 self._log.info(
@@ -109,6 +116,12 @@ class LoggingInterceptor(grpc.aio.ServerInterceptor):
                     code=code,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 )
+
+
+    async def _internal(self, method: str, context: grpc.aio.ServicerContext) -> None:
+        incident = ids.new_id()[:12]
+        self._log.exception("rpc_failed", method=method, incident=incident)
+        await context.abort(grpc.StatusCode.INTERNAL, f"internal error (incident {incident})")
 
 
 def _code_name(context: grpc.aio.ServicerContext, *, default: str) -> str:

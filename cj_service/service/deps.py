@@ -33,6 +33,8 @@ class Deps:
     cancel_group: Callable[[str, str], None] = lambda group_id, reason: None
     cache: BatchCache = field(default_factory=BatchCache)  # CPU only; see batch_cache.py
     fit_pool: Executor | None = None  # where fits run; None = the loop's default executor
+    # the largest message NATS takes (its INFO max_payload): every request and event must fit
+    max_payload: int = 1024 * 1024
 
     async def off_loop(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a fit (CPU-bound, numpy) in the fit pool, off the event loop."""

@@ -1,5 +1,7 @@
 """A rich error raised by a real aio server arrives at the client with its code and reason."""
 
+import re
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -20,6 +22,9 @@ class RefusingContent(content_service_pb2_grpc.ContentServiceServicer):
             ),
             domain="content.huleedu",
         )
+
+    async def StatContent(self, request, context):
+        raise RuntimeError('asyncpg: invalid byte sequence [SQL: SELECT * FROM "content_items"]')
 
 
 @pytest.fixture
@@ -47,6 +52,21 @@ async def test_the_client_reads_code_reason_domain_and_metadata(address):
         "content.huleedu",
         {"content_id": "abc"},
     )
+
+
+async def test_an_unhandled_exception_is_internal_with_an_incident_and_no_exception_text(
+    address, capsys
+):
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = content_service_pb2_grpc.ContentServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.StatContent(content_pb2.StatContentRequest(content_id="abc"))
+    err = caught.value
+    assert err.code() == grpc.StatusCode.INTERNAL
+    assert re.fullmatch(r"internal error \(incident [0-9a-f]{12}\)", err.details())
+    incident = err.details()[-13:-1]
+    logged = capsys.readouterr()
+    assert incident in logged.out + logged.err  # the operator finds the cause by the incident
 
 
 async def test_health_reports_serving_for_the_server_and_each_service(address):
