@@ -62,7 +62,8 @@ def from_rpc(err: grpc.RpcError, *, service: str, address: str) -> CliError:
     text = f"{service} refused the call: {reason or code.name}: {_first_line(details)}"
     if hint:
         text += f" ({hint})"
-    exit_code = EXIT_BAD_INPUT if code in _BAD_INPUT_CODES else EXIT_FAILURE
+    too_large = code == grpc.StatusCode.RESOURCE_EXHAUSTED and reason == "CONTENT_TOO_LARGE"
+    exit_code = EXIT_BAD_INPUT if code in _BAD_INPUT_CODES or too_large else EXIT_FAILURE
     return CliError(text, exit_code)
 
 

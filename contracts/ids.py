@@ -6,7 +6,7 @@ import hashlib
 import re
 import uuid
 
-_CONTENT_ID = re.compile(r"^[0-9a-f]{64}$")
+_CONTENT_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def content_id_for(data: bytes) -> str:
@@ -15,7 +15,7 @@ def content_id_for(data: bytes) -> str:
 
 
 def is_content_id(value: str) -> bool:
-    return bool(_CONTENT_ID.match(value))
+    return bool(_CONTENT_ID.fullmatch(value))  # match's $ would let a final newline in
 
 
 def new_id() -> str:

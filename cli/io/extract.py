@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from cli.errors import bad_input
+from contracts.text import has_visible, sanitise
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 
@@ -20,7 +21,7 @@ def extract_text(path: Path) -> str:
         raise bad_input(f"{path}: no such file")
     reader = {".pdf": _pdf_text, ".docx": _docx_text}.get(suffix, _plain_text)
     text = _normalise(reader(path))
-    if not text.strip():
+    if not has_visible(text):
         raise bad_input(f"{path}: no text found (a scanned PDF needs OCR first)" if suffix == ".pdf"
                         else f"{path}: the file is empty")
     return text
@@ -64,7 +65,10 @@ def _docx_text(path: Path) -> str:
 
 
 def _normalise(text: str) -> str:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """LF line ends; page breaks (form feed, common in PDF exports) and vertical tabs become
+    line breaks, and other control characters, which the services refuse, are dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    lines = sanitise(text).split("\n")
     return "\n".join(line.rstrip() for line in lines).strip() + "\n"
 
 

@@ -20,6 +20,7 @@ from content_service.adapters.db_errors import translate_errors
 from content_service.domain.content import ContentMeta, NewContent, PutResult, StoredContent
 from content_service.domain.errors import RequestIdConflict
 from content_service.service.ports import ContentRepository
+from contracts.text import clip
 
 T = TypeVar("T")
 Driver = Any  # an asyncpg.Connection
@@ -126,6 +127,6 @@ async def _replay_committed(db: Driver, content: NewContent, request_id: str) ->
 def _check_same(request_id: str, *, bound_to: str, content_id: str) -> None:
     if bound_to != content_id:
         raise RequestIdConflict(
-            f"request_id {request_id!r} was already used to store different content",
-            request_id=request_id, stored_content_id=bound_to,
+            f"request_id {clip(request_id)!r} was already used to store different content",
+            request_id=clip(request_id), stored_content_id=bound_to,
         )

@@ -13,6 +13,7 @@ from content_service.domain.content import ContentMeta, Limits, PutResult, Store
 from content_service.domain.errors import (
     ContentError,
     ContentNotFound,
+    ContentTooLarge,
     RequestIdConflict,
     StorageUnavailable,
 )
@@ -29,7 +30,10 @@ _log = structlog.get_logger("content_service")
 # Everything not listed is the caller's fault: INVALID_ARGUMENT.
 # A reused request_id is refused with ALREADY_EXISTS: the id exists, bound to other bytes;
 # resending the same request can never succeed, and nothing about the new bytes is invalid.
+# Size over a limit is RESOURCE_EXHAUSTED in every service of the mesh (gRPC's own answer to
+# an oversized message).
 _CODES: dict[type[ContentError], grpc.StatusCode] = {
+    ContentTooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
     ContentNotFound: grpc.StatusCode.NOT_FOUND,
     RequestIdConflict: grpc.StatusCode.ALREADY_EXISTS,
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,

@@ -15,6 +15,7 @@ from content_service.domain.content import (
 )
 from content_service.domain.errors import ContentNotFound
 from content_service.service.ports import ContentRepository
+from contracts.text import clip
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class PutContent:
 
 
 async def put_content(cmd: PutContent, *, repo: ContentRepository, limits: Limits) -> PutResult:
-    request_id = rules.validate_request_id(cmd.request_id)
+    request_id = rules.validate_request_id(cmd.request_id, limits=limits)
     upload = rules.validate_upload(cmd.data, cmd.content_type, limits=limits)
     return await repo.put(upload, request_id=request_id)
 
@@ -41,7 +42,7 @@ async def batch_get_content(
     content_ids: Sequence[str], *, repo: ContentRepository, limits: Limits
 ) -> BatchResult:
     wanted = rules.distinct_ids(content_ids, limits=limits)
-    found = await repo.get_many(wanted) if wanted else {}
+    found = await repo.get_many(wanted)
     return rules.assemble_batch(wanted, found, limits=limits)
 
 
@@ -53,4 +54,5 @@ async def stat_content(content_id: str, *, repo: ContentRepository) -> ContentMe
 
 
 def _not_found(content_id: str) -> ContentNotFound:
-    return ContentNotFound(f"no content is stored under {content_id}", content_id=content_id)
+    echo = clip(content_id)  # validated already; clipped all the same, as every echo is
+    return ContentNotFound(f"no content is stored under {echo}", content_id=echo)

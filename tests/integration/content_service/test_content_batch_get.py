@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from content_service.domain.content import Limits
-from contracts.errors import reason_of
+from contracts.errors import error_info, reason_of
 from contracts.huleedu.content.v1 import content_pb2 as pb
 from contracts.huleedu.content.v1.content_service_pb2_grpc import ContentServiceStub
 from tests.integration.content_service.content_helpers import essay_bytes, put, rpc_error
@@ -57,10 +57,12 @@ async def test_duplicate_ids_are_answered_once(content_stub):
     assert list(answer.missing_ids) == [ghost]
 
 
-async def test_an_empty_request_gets_an_empty_answer(content_stub):
-    answer = await content_stub.BatchGetContent(pb.BatchGetContentRequest())
+async def test_a_request_without_ids_is_refused(content_stub):
+    err = await rpc_error(content_stub.BatchGetContent(pb.BatchGetContentRequest()))
 
-    assert list(answer.items) == [] and list(answer.missing_ids) == []
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert reason_of(err) == "INVALID_ARGUMENT"
+    assert error_info(err).metadata["field"] == "content_ids"
 
 
 async def test_one_malformed_id_refuses_the_call(content_stub):
@@ -86,7 +88,13 @@ async def test_too_many_ids_or_too_many_bytes_are_refused(content_config, start_
         too_big = await rpc_error(stub.BatchGetContent(pb.BatchGetContentRequest(content_ids=ids)))
         fits = await stub.BatchGetContent(pb.BatchGetContentRequest(content_ids=ids[:2]))
 
-    for err in (too_many, too_big):
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert reason_of(err) == "INVALID_ARGUMENT"
+    assert (too_many.code(), reason_of(too_many)) == (
+        grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"
+    )
+    assert (too_big.code(), reason_of(too_big)) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED, "CONTENT_TOO_LARGE"
+    )
+    assert dict(error_info(too_big).metadata) == {
+        "field": "content_ids", "limit": "4096", "value": "6144 bytes"
+    }
     assert len(fits.items) == 2

@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from content_service.domain.content import Limits
-from contracts.errors import reason_of
+from contracts.errors import error_info, reason_of
 from contracts.huleedu.content.v1.content_service_pb2_grpc import ContentServiceStub
 from tests.fixtures import unique_name
 from tests.integration.content_service.content_helpers import essay_bytes, put, rpc_error
@@ -112,14 +112,17 @@ async def test_content_over_the_configured_limit_is_refused(content_config, star
         err = await rpc_error(put(stub, essay_bytes(1025)))
 
     assert at_limit.metadata.size_bytes == 1024
-    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert reason_of(err) == "CONTENT_TOO_LARGE"
+    assert dict(error_info(err).metadata) == {
+        "field": "content", "limit": "1024", "value": "1025 bytes"
+    }
 
 
 async def test_a_default_sized_upload_over_one_mebibyte_is_refused_with_a_reason(content_stub):
     err = await rpc_error(put(content_stub, b"a" * (1024 * 1024 + 1)))
 
-    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert reason_of(err) == "CONTENT_TOO_LARGE"
 
 
@@ -139,8 +142,8 @@ async def test_binary_content_types_may_hold_any_bytes(content_stub):
     assert answer.metadata.size_bytes == len(data)
 
 
-async def test_an_overlong_request_id_is_refused(content_stub):
+async def test_an_overlong_request_id_is_too_large(content_stub):
     err = await rpc_error(put(content_stub, essay_bytes(), request_id="r" * 129))
 
-    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert reason_of(err) == "INVALID_ARGUMENT"
+    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert reason_of(err) == "CONTENT_TOO_LARGE"

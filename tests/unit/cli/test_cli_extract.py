@@ -38,6 +38,19 @@ def test_plain_text_is_read_with_normalised_line_endings(tmp_path: Path) -> None
     assert extract_text(path) == "Title\n\nBody line\n"
 
 
+def test_page_breaks_become_line_breaks_and_other_controls_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"Page one\x0cPage\x00 two\x1b\x0bend\n")  # the services refuse controls
+    assert extract_text(path) == "Page one\nPage two\nend\n"
+
+
+def test_a_file_of_only_invisible_characters_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("\u200b \u00a0\ufeff\n", encoding="utf-8")
+    with pytest.raises(CliError, match="the file is empty"):
+        extract_text(path)
+
+
 def test_markdown_is_read_as_text(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text("# Title\n\nSome *words*.\n")

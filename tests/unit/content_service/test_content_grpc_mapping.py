@@ -14,7 +14,7 @@ from content_service.entrypoints.grpc_servicer import meta_to_pb, to_service_err
 
 @pytest.mark.parametrize("error_type, code", [
     (errors.ContentEmpty, grpc.StatusCode.INVALID_ARGUMENT),
-    (errors.ContentTooLarge, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.ContentTooLarge, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.ContentNotUtf8, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.InvalidContentId, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.InvalidRequest, grpc.StatusCode.INVALID_ARGUMENT),

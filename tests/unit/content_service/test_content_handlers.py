@@ -18,6 +18,7 @@ from content_service.domain.errors import (
     ContentEmpty,
     ContentNotFound,
     InvalidContentId,
+    InvalidRequest,
     RequestIdConflict,
 )
 from content_service.service import handlers
@@ -85,6 +86,10 @@ async def test_invalid_input_never_reaches_the_repository():
         await handlers.get_content("bad", repo=repo)
     with pytest.raises(InvalidContentId):
         await handlers.batch_get_content(["bad"], repo=repo, limits=LIMITS)
+    for refused in (handlers.PutContent(b"a\x00b"), handlers.PutContent(b"ok", "text\x00"),
+                    handlers.PutContent(b"ok", request_id="r\x00")):
+        with pytest.raises(InvalidRequest):
+            await handlers.put_content(refused, repo=repo, limits=LIMITS)
 
     assert repo.calls == 0
 
@@ -116,12 +121,13 @@ async def test_unknown_ids_are_not_found_for_get_and_stat():
     assert caught.value.details == {"content_id": "0" * 64}
 
 
-async def test_an_empty_batch_does_not_touch_storage():
+async def test_an_empty_batch_is_refused_without_touching_storage():
     repo = InMemoryRepository()
 
-    result = await handlers.batch_get_content([], repo=repo, limits=LIMITS)
+    with pytest.raises(InvalidRequest):
+        await handlers.batch_get_content([], repo=repo, limits=LIMITS)
 
-    assert (result.items, result.missing_ids, repo.calls) == ([], [], 0)
+    assert repo.calls == 0
 
 
 async def test_a_batch_reads_storage_once_for_many_ids():

@@ -43,6 +43,7 @@ def test_content_ids_are_the_sha256_of_the_bytes():
     assert cid == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
     assert ids.is_content_id(cid)
     assert not ids.is_content_id(cid.upper())
+    assert not ids.is_content_id(cid + "\n")
     assert not ids.is_content_id("not-an-id")
 
 

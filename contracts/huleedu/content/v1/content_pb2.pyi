@@ -89,7 +89,10 @@ Global___ContentItem: _TypeAlias = ContentItem  # noqa: Y015
 
 @_typing.final
 class PutContentRequest(_message.Message):
-    """PutContentRequest stores bytes; identical bytes always get the same id."""
+    """PutContentRequest stores bytes; identical bytes always get the same id.
+    Limits (content_service/README.md, "Limits"): over a size limit is RESOURCE_EXHAUSTED with
+    reason CONTENT_TOO_LARGE; any other refusal is INVALID_ARGUMENT; a refused call stores nothing.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -97,11 +100,20 @@ class PutContentRequest(_message.Message):
     CONTENT_FIELD_NUMBER: _builtins.int
     CONTENT_TYPE_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Client-chosen id that makes retries of this call idempotent."""
+    """Client-chosen id that makes retries of this call idempotent; empty means none.
+    At most 128 UTF-8 bytes on one line of printable characters (no NUL, no controls).
+    """
     content: _builtins.bytes
-    """The bytes to store."""
+    """The bytes to store: at least 1 (CONTENT_EMPTY) and at most CONTENT_MAX_BYTES, 1 MiB by
+    default (CONTENT_TOO_LARGE). Under a text/* content type they must be UTF-8
+    (CONTENT_NOT_UTF8), hold no control character but tab, line feed and carriage return
+    (INVALID_ARGUMENT naming the byte offset) and at least one visible character
+    (CONTENT_EMPTY). Any other content type is stored byte for byte.
+    """
     content_type: _builtins.str
-    """Media type; text/* types must be valid UTF-8. Empty means text/plain; charset=utf-8."""
+    """Media type; empty means text/plain; charset=utf-8. At most 255 UTF-8 bytes on one line
+    of printable characters (no NUL, no controls).
+    """
     def __init__(
         self,
         *,
@@ -153,7 +165,7 @@ class GetContentRequest(_message.Message):
 
     CONTENT_ID_FIELD_NUMBER: _builtins.int
     content_id: _builtins.str
-    """Id of the content to read."""
+    """Id of the content to read: 64 lowercase hex characters, else INVALID_CONTENT_ID."""
     def __init__(
         self,
         *,
@@ -200,7 +212,12 @@ class BatchGetContentRequest(_message.Message):
     CONTENT_IDS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def content_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Ids to read; duplicates are returned once."""
+        """Ids to read; duplicates are returned once. At least one (INVALID_ARGUMENT when empty)
+        and at most CONTENT_MAX_BATCH_IDS distinct ids, 1000 by default (INVALID_ARGUMENT); each
+        64 lowercase hex characters (INVALID_CONTENT_ID). When the found items hold more than
+        CONTENT_MAX_BATCH_BYTES in total, 48 MiB by default, the call is RESOURCE_EXHAUSTED with
+        reason CONTENT_TOO_LARGE: ask for fewer ids per call.
+        """
 
     def __init__(
         self,
@@ -253,7 +270,7 @@ class StatContentRequest(_message.Message):
 
     CONTENT_ID_FIELD_NUMBER: _builtins.int
     content_id: _builtins.str
-    """Id of the content to describe."""
+    """Id of the content to describe: 64 lowercase hex characters, else INVALID_CONTENT_ID."""
     def __init__(
         self,
         *,
