@@ -136,8 +136,9 @@ async def cleanup(js, ns: Namespace) -> None:
     for name in ("HULEEDU_LLM_REQUESTS", "HULEEDU_LLM_RESULTS"):
         with contextlib.suppress(Exception):
             await js.delete_stream(ns.name(name))
-    with contextlib.suppress(Exception):
-        await js.delete_key_value(ns.name("HULEEDU_LLM_ATTEMPTS"))
+    for bucket in ("HULEEDU_LLM_ATTEMPTS", "HULEEDU_LLM_CANCELLED", "HULEEDU_LLM_REQUEST_IDS"):
+        with contextlib.suppress(Exception):
+            await js.delete_key_value(ns.name(bucket))
 
 
 async def saturation(nats_url: str, js, *, n: int) -> float:

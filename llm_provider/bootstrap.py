@@ -33,6 +33,7 @@ from llm_provider.adapters.jetstream import AckedPublisher
 from llm_provider.adapters.providers.base import Provider
 from llm_provider.adapters.providers.factory import build_adapters
 from llm_provider.adapters.queue import WorkQueue
+from llm_provider.adapters.request_ids import RequestIdStore
 from llm_provider.adapters.results import ResultPublisher
 from llm_provider.config import Config
 from llm_provider.domain.manifest import Manifest, build_manifest
@@ -48,6 +49,7 @@ log = structlog.get_logger("llm_provider")
 SERVICE_NAMES = (channels.LLM_PROVIDER_SERVICE,)
 QUEUE_FULL_RETRY_S = 5.0
 CANCELLED_BUCKET = "HULEEDU_LLM_CANCELLED"
+REQUEST_IDS_BUCKET = "HULEEDU_LLM_REQUEST_IDS"
 
 
 @dataclass
@@ -100,7 +102,8 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
                                    reconnect_time_wait=0.5)
     js = nc.jetstream()
     publisher = await AckedPublisher(nc).start()
-    queue, attempts, cancellations = await _declare_when_ready(js, publisher, ns, config)
+    queue, attempts, cancellations, request_ids = await _declare_when_ready(
+        js, publisher, ns, config, metrics)
     manifest = load_manifest(config.manifest_path)
     adapters = dict(adapters) if adapters is not None else build_adapters(config)
     slots = build_slots(config.providers, adapters, worker=config.worker, now=clock.mono())
@@ -112,7 +115,7 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
         workers = WorkerPool(nc, stream=queue.stream, durable=queue.durable, judge=judge,
                              settings=config.worker, metrics=metrics)
         await workers.start()
-    intake = Intake(manifest, {p.name: p for p in config.providers}, queue,
+    intake = Intake(manifest, {p.name: p for p in config.providers}, queue, request_ids,
                     config.queue_max_depth, config.worker.default_ttl_s, QUEUE_FULL_RETRY_S,
                     clock.wall)
     servicer = LLMProviderServicer(intake, manifest, slots, queue, config.queue_max_depth,
@@ -133,15 +136,15 @@ _NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
 DECLARE_TIMEOUT_S = 60.0
 
 
-Stores = tuple[WorkQueue, AttemptStore, CancelledGroupStore]
+Stores = tuple[WorkQueue, AttemptStore, CancelledGroupStore, RequestIdStore]
 
 
 async def _declare_when_ready(js: nats.js.JetStreamContext, publisher: AckedPublisher,
-                              ns: streams.Namespace, config: Config) -> Stores:
+                              ns: streams.Namespace, config: Config, metrics: Metrics) -> Stores:
     deadline, delay = time.monotonic() + DECLARE_TIMEOUT_S, 0.5
     while True:
         try:
-            return await _declare(js, publisher, ns, config)
+            return await _declare(js, publisher, ns, config, metrics)
         except _NOT_READY as exc:
             if time.monotonic() + delay > deadline:
                 raise
@@ -151,7 +154,7 @@ async def _declare_when_ready(js: nats.js.JetStreamContext, publisher: AckedPubl
 
 
 async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,
-                   ns: streams.Namespace, config: Config) -> Stores:
+                   ns: streams.Namespace, config: Config, metrics: Metrics) -> Stores:
     replicas = config.stream_replicas
     requests = streams.llm_requests_stream(ns, max_msgs=config.queue_max_depth, replicas=replicas)
     await streams.ensure_stream(js, requests)
@@ -159,15 +162,20 @@ async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,
     consumer = streams.llm_workers_consumer(ns, ack_wait=config.worker.ack_wait_s,
                                             max_ack_pending=config.worker.max_ack_pending)
     await streams.ensure_consumer(js, consumer)
+    unreadable = metrics.unreadable_records
     attempts = await AttemptStore.open(js, ns.name("HULEEDU_LLM_ATTEMPTS"), ttl=streams.DAY,
-                                       replicas=replicas)
+                                       replicas=replicas,
+                                       unreadable=unreadable.labels("attempts").inc)
     # Remembered longer than any request can live (TTL at most 23 h, the stream keeps 24 h).
+    remembered = max(streams.DAY, config.worker.default_ttl_s)
     cancellations = await CancelledGroupStore.open(
-        js, ns.name(CANCELLED_BUCKET), ttl=max(streams.DAY, config.worker.default_ttl_s),
-        replicas=replicas)
+        js, ns.name(CANCELLED_BUCKET), ttl=remembered, replicas=replicas,
+        unreadable=unreadable.labels("cancellations").inc)
+    request_ids = await RequestIdStore.open(js, publisher, ns.name(REQUEST_IDS_BUCKET),
+                                            ttl=remembered, replicas=replicas)
     queue = WorkQueue(js, publisher, stream=requests.name, subject=requests.subjects[0],
                       durable=consumer.durable)
-    return queue, attempts, cancellations
+    return queue, attempts, cancellations, request_ids
 
 
 async def _serve_grpc(servicer: LLMProviderServicer, config: Config

@@ -49,8 +49,12 @@ class Metrics:
             "llm_rate_limit_wait_seconds", "Time a call waited for its provider budget.",
             ["provider"], namespace=NS, registry=r, buckets=_CALL_BUCKETS)
         self.undecodable = Counter(
-            "llm_undecodable_messages_total", "Work-queue messages terminated as undecodable.",
+            "llm_undecodable_messages_total",
+            "Work-queue messages terminated: undecodable, or breaking intake's limits.",
             namespace=NS, registry=r)
+        self.unreadable_records = Counter(
+            "llm_unreadable_records_total", "KV records skipped as unreadable, by bucket.",
+            ["bucket"], namespace=NS, registry=r)
         self.in_flight = Gauge(
             "llm_worker_in_flight", "Messages a worker is processing.", namespace=NS, registry=r)
         self.breaker_opened = Counter(

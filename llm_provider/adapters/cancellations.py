@@ -27,8 +27,9 @@ REPLAY_TIMEOUT_S = 10.0
 
 
 class CancelledGroupStore:
-    def __init__(self, kv: KeyValue):
+    def __init__(self, kv: KeyValue, *, unreadable: Callable[[], None]):
         self._kv = kv
+        self._unreadable = unreadable
         self._reasons: dict[str, str] = {}  # group_id -> reason
         self._groups: dict[str, str] = {}  # key -> group_id (to forget expired keys)
         self._listeners: list[Listener] = []
@@ -36,9 +37,10 @@ class CancelledGroupStore:
         self._follow: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, js: JetStreamContext, bucket: str, *, ttl: float,
-                   replicas: int = 1) -> CancelledGroupStore:
-        store = cls(await open_bucket(js, bucket, ttl=ttl, replicas=replicas))
+    async def open(cls, js: JetStreamContext, bucket: str, *, ttl: float, replicas: int = 1,
+                   unreadable: Callable[[], None]) -> CancelledGroupStore:
+        kv = await open_bucket(js, bucket, ttl=ttl, replicas=replicas)
+        store = cls(kv, unreadable=unreadable)
         await store._start()
         return store
 
@@ -84,8 +86,9 @@ class CancelledGroupStore:
         try:
             record = json.loads(value)
             group_id, reason = str(record["group_id"]), str(record.get("reason", ""))
-        except (ValueError, KeyError, TypeError):
-            log.warning("unreadable cancellation record", key=key)
+        except (ValueError, KeyError, TypeError):  # a record this service never wrote
+            self._unreadable()
+            log.warning("unreadable cancellation record skipped", key=key)
             return
         if group_id in self._reasons:
             return

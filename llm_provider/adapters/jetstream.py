@@ -42,13 +42,23 @@ class AckedPublisher:
         self._sweeper = asyncio.create_task(self._sweep(), name="pubacks-sweeper")
         return self
 
+    @property
+    def max_payload(self) -> int:
+        """The largest message (headers and payload) the connected server takes."""
+        return self._nc.max_payload
+
     async def publish(self, subject: str, data: bytes,
                       headers: dict[str, str]) -> asyncio.Future[bool]:
         """Send now; the future resolves to `duplicate` (bool) or fails with an APIError."""
         token = str(next(self._ids))
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending[token] = (future, time.monotonic())
-        await self._nc.publish(subject, data, reply=f"{self._prefix}.{token}", headers=headers)
+        try:
+            await self._nc.publish(subject, data, reply=f"{self._prefix}.{token}",
+                                   headers=headers)
+        except BaseException:
+            self._pending.pop(token, None)  # nothing was sent: no reply will come
+            raise
         return future
 
     async def publish_unacked(self, subject: str, data: bytes, headers: dict[str, str]) -> None:

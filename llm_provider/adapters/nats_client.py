@@ -43,6 +43,14 @@ def encode_headers(headers: dict[str, Any], cache: dict[str, bytes]) -> bytearra
     return block
 
 
+def wire_size(payload: bytes, headers: dict[str, str]) -> int:
+    """What a message counts against the server's max_payload: headers and payload together
+    (nats-py checks the payload alone, and the server answers a bigger one by closing the
+    connection)."""
+    block = encode_headers(headers, {})
+    return len(payload) + (len(block) if block is not None else 0)
+
+
 class FastHeaderClient(Client):
     def __init__(self) -> None:
         super().__init__()

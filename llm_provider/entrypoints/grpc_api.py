@@ -54,7 +54,7 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
         self, request: llm_pb2.SubmitComparisonsRequest, context: grpc.aio.ServicerContext,
     ) -> llm_pb2.SubmitComparisonsResponse:
         try:
-            outcomes = await submit_comparisons(request.requests, self.intake)
+            outcomes = await submit_comparisons(request, self.intake)
         except QueueFullError as full:
             self.metrics.submissions.labels("rejected", "QUEUE_FULL").inc(len(request.requests))
             await context.abort_with_status(queue_full_status(full.error, full.retry_after_s))
@@ -69,7 +69,7 @@ class LLMProviderServicer(llm_service_pb2_grpc.LLMProviderServiceServicer):
 
     async def ListModels(self, request: llm_pb2.ListModelsRequest,
                          context: grpc.aio.ServicerContext) -> llm_pb2.ListModelsResponse:
-        return catalog.list_models(self.manifest, request)
+        return await _guarded(context, lambda: catalog.list_models(self.manifest, request))
 
     async def ListProviders(self, request: llm_pb2.ListProvidersRequest,
                             context: grpc.aio.ServicerContext) -> llm_pb2.ListProvidersResponse:

@@ -17,12 +17,14 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from contracts import headers, subjects
+from contracts import headers
+from contracts.errors import ServiceError
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.adapters.pull import PullFeed
 from llm_provider.config import WorkerSettings
 from llm_provider.metrics import Metrics
 from llm_provider.service.judging import Judge
+from llm_provider.service.validation import check_address
 
 log = structlog.get_logger("llm_provider.worker")
 IDLE_CHECK_S = 1.0
@@ -92,9 +94,9 @@ class WorkerPool:
             queued = _decoded(msg)
         except headers.UndecodableMessage as exc:
             self._metrics.undecodable.inc()
-            log.error("undecodable work-queue message terminated", error=str(exc),
-                      subject=msg.subject)
-            await msg.term()
+            log.error("unusable work-queue message terminated", error=str(exc),
+                      subject=msg.subject, size=len(msg.data))
+            await _quietly(msg.term())
             return
         try:
             disposition = await self._judge.handle(queued, delivery=_delivery_count(msg))
@@ -153,12 +155,14 @@ class WorkerPool:
 
 
 def _decoded(msg: Msg) -> llm_pb2.QueuedComparison:
-    """Decode and sanity-check: protobuf parses many byte strings, so a message without the
-    fields every result needs is as undecodable as garbage (and retrying cannot fix it)."""
+    """Decode and check that the request can be answered: protobuf parses many byte strings,
+    so one without a valid request_id and results subject is as unusable as garbage (and
+    retrying cannot fix it). Its other limits are the judge's to check: it answers them."""
     queued = headers.decode_as(llm_pb2.QueuedComparison, msg.data, msg.headers)
-    request = queued.request
-    if not request.request_id or not subjects.is_valid_results_key(request.results_subject_key):
-        raise headers.UndecodableMessage("queued comparison lacks request_id or results key")
+    try:
+        check_address(queued.request)
+    except ServiceError as error:
+        raise headers.UndecodableMessage(f"cannot be answered: {error.message}") from error
     return queued
 
 

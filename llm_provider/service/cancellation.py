@@ -16,10 +16,9 @@ import structlog
 
 from contracts import errors
 from contracts.huleedu.llm.v1 import llm_pb2
-from llm_provider.service.validation import id_problem
+from llm_provider.service.validation import check_cancel
 
 log = structlog.get_logger("llm_provider.cancellation")
-MAX_REASON = 500
 
 
 class CancelledGroups(Protocol):
@@ -70,10 +69,8 @@ class InFlight:
 
 async def cancel_comparisons(groups: CancelledGroups, request: llm_pb2.CancelComparisonsRequest
                              ) -> llm_pb2.CancelComparisonsResponse:
-    problem = id_problem("group_id", request.group_id, required=True)
-    if problem:
-        raise errors.invalid_argument("INVALID_ARGUMENT", problem)
-    reason = request.reason[:MAX_REASON] or "cancelled by the caller"
+    check_cancel(request)
+    reason = request.reason or "cancelled by the caller"
     try:
         new = await groups.cancel(request.group_id, reason)
     except Exception as exc:

@@ -13,23 +13,21 @@ from llm_provider.adapters.queue import WorkQueue
 from llm_provider.config import ProviderSettings
 from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import Manifest
-from llm_provider.domain.prompt import Prompt
-from llm_provider.service.convert import model_info
-from llm_provider.service.outcomes import error_reason
+from llm_provider.service.convert import fenced, model_info
+from llm_provider.service.outcomes import clean, error_reason
 from llm_provider.service.registry import ProviderSlot
+from llm_provider.service.validation import check_list_models, check_test_provider
 
 DOMAIN = "llm_provider.huleedu"
 _STATES = {"CLOSED": llm_pb2.CIRCUIT_STATE_CLOSED, "OPEN": llm_pb2.CIRCUIT_STATE_OPEN,
            "HALF_OPEN": llm_pb2.CIRCUIT_STATE_HALF_OPEN}
-PROBE = Prompt(
-    system="You judge short texts. Answer in the requested format.", blocks=(),
-    essay_a="The cat sat on the mat. It was warm and it purred.",
-    essay_b="cat mat sat",
-)
+PROBE_SYSTEM = "You judge short texts. Answer in the requested format."
+PROBE_ESSAYS = ("The cat sat on the mat. It was warm and it purred.", "cat mat sat")
 
 
-def list_models(manifest: Manifest,
-                request: llm_pb2.ListModelsRequest) -> llm_pb2.ListModelsResponse:
+async def list_models(manifest: Manifest,
+                      request: llm_pb2.ListModelsRequest) -> llm_pb2.ListModelsResponse:
+    check_list_models(request)
     models = manifest.models(provider=request.provider,
                              include_deprecated=request.include_deprecated)
     return llm_pb2.ListModelsResponse(models=[model_info(m) for m in models])
@@ -63,6 +61,7 @@ async def queue_stats(queue: WorkQueue, *, max_depth: int) -> llm_pb2.GetQueueSt
 
 async def test_provider(slots: Mapping[str, ProviderSlot], manifest: Manifest,
                         request: llm_pb2.TestProviderRequest) -> llm_pb2.TestProviderResponse:
+    check_test_provider(request)
     slot = slots.get(request.provider)
     model = request.model or manifest.default_model(request.provider)
     spec = manifest.get(request.provider, model)
@@ -71,14 +70,15 @@ async def test_provider(slots: Mapping[str, ProviderSlot], manifest: Manifest,
     if not slot.ready or slot.adapter is None:
         raise errors.failed_precondition(
             "PROVIDER_NOT_CONFIGURED", _not_configured(request.provider, slot.settings))
-    call = ProviderCall(request_id=f"probe-{time.time_ns()}", spec=spec, prompt=PROBE,
+    call = ProviderCall(request_id=f"probe-{time.time_ns()}", spec=spec,
+                        prompt=fenced(PROBE_SYSTEM, (), *PROBE_ESSAYS),
                         temperature=None, max_tokens=spec.default_max_tokens)
     started = time.perf_counter()
     try:
         reply = await slot.adapter.judge(call)
     except ProviderFailure as failure:
         return llm_pb2.TestProviderResponse(
-            ok=False, latency_ms=_ms(started), message=str(failure),
+            ok=False, latency_ms=_ms(started), message=clean(str(failure)),
             error_reason=error_reason(failure.kind),  # type: ignore[arg-type]
         )
     usage = reply.usage

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.adapters.providers.base import ProviderCall
 from llm_provider.domain.manifest import ModelSpec
-from llm_provider.domain.prompt import Block, Prompt
+from llm_provider.domain.prompt import CODE_BYTES, Block, Prompt, code_is_free
 from llm_provider.domain.usage import Usage
 
 EFFORTS = {
@@ -24,7 +27,16 @@ VERBOSITIES = {
 
 def prompt_of(parts: llm_pb2.PromptParts) -> Prompt:
     blocks = tuple(Block(b.text, b.cacheable) for b in parts.context_blocks)
-    return Prompt(parts.system_prompt, blocks, parts.essay_a_text, parts.essay_b_text)
+    return fenced(parts.system_prompt, blocks, parts.essay_a_text, parts.essay_b_text)
+
+
+def fenced(system: str, blocks: tuple[Block, ...], essay_a: str, essay_b: str) -> Prompt:
+    """A prompt whose fence code is fresh randomness that no text of it holds."""
+    texts = (system, *(b.text for b in blocks), essay_a, essay_b)
+    code = secrets.token_hex(CODE_BYTES)
+    while not code_is_free(code, texts):  # 2**-64 per text; drawn again, never reused
+        code = secrets.token_hex(CODE_BYTES)
+    return Prompt(system, blocks, essay_a, essay_b, code)
 
 
 def max_tokens_of(judge: common_pb2.JudgeConfig, spec: ModelSpec) -> int:
@@ -61,7 +73,7 @@ def timestamp(seconds: float) -> Timestamp:
     return stamp
 
 
-def seconds_of(stamp: Timestamp) -> float:
+def seconds_of(stamp: Timestamp | Duration) -> float:
     return stamp.seconds + stamp.nanos / 1e9
 
 

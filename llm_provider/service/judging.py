@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 import structlog
 
+from contracts.errors import ServiceError
 from contracts.huleedu.events.v1 import events_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from llm_provider.adapters.providers.base import ProviderCall, ProviderReply
@@ -28,7 +29,7 @@ from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import Manifest, ModelSpec
 from llm_provider.domain.usage import Usage
 from llm_provider.metrics import Metrics
-from llm_provider.service import outcomes
+from llm_provider.service import outcomes, validation
 from llm_provider.service.calling import Attempt, Caller
 from llm_provider.service.cancellation import CancelledGroups, InFlight, Ticket
 from llm_provider.service.clock import Clock
@@ -97,6 +98,9 @@ class Judge:
         slot = self.slots.get(request.judge.provider)
         spec = self.manifest.get(request.judge.provider, request.judge.model)
         reason = self.cancelled.reason(ticket.group_id)  # nothing awaited since enter()
+        refused = _breaks_intake(request)
+        if refused is not None:  # published past intake (or queued before its limits)
+            return await self._final_error(queued, state, spec, refused)
         if reason is not None:
             self._count_cancel(request, "queued")
             return await self._final_error(queued, state, spec, outcomes.cancelled(reason))
@@ -278,3 +282,13 @@ class Judge:
                                  count)
         if result.cost_usd:
             self.metrics.add(self.metrics.cost, (result.provider, result.model), result.cost_usd)
+
+
+def _breaks_intake(request: llm_pb2.ComparisonRequest) -> ProviderFailure | None:
+    """A queued request that intake would have refused is answered with a final error, never
+    judged: its one result still reaches the requester."""
+    try:
+        validation.check_request(request)
+    except ServiceError as error:
+        return ProviderFailure(errors.INVALID_REQUEST, f"breaks intake's limits: {error.message}")
+    return None

@@ -1,9 +1,18 @@
-"""Building the one ComparisonResult (and its usage event) that ends a request."""
+"""Building the one ComparisonResult (and its usage event) that ends a request.
+
+Text a provider wrote (a justification, an error's words) is cleaned before it is set: no NUL
+or other refused control leaves llm_provider (a subscriber storing it in PostgreSQL would fail
+on NUL), and a lone surrogate (JSON may escape one) becomes U+FFFD, since protobuf cannot
+encode it and the publish would fail on every redelivery.
+"""
 
 from __future__ import annotations
 
+import re
+
 from contracts.huleedu.events.v1 import events_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
+from contracts.text import sanitise
 from llm_provider.domain import errors
 from llm_provider.domain.errors import ProviderFailure
 from llm_provider.domain.manifest import ModelSpec
@@ -12,6 +21,7 @@ from llm_provider.domain.verdict import Verdict
 from llm_provider.service.convert import usage_of
 
 WINNERS = {"A": llm_pb2.WINNER_ESSAY_A, "B": llm_pb2.WINNER_ESSAY_B}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def error_reason(kind: str) -> int:
@@ -30,7 +40,7 @@ def new_state(queued: llm_pb2.QueuedComparison) -> llm_pb2.ComparisonResult:
 
 def record_error(state: llm_pb2.ComparisonResult, failure: ProviderFailure) -> None:
     state.error.CopyFrom(llm_pb2.ComparisonError(
-        reason=error_reason(failure.kind), message=failure.message[:1_000],  # type: ignore[arg-type]
+        reason=error_reason(failure.kind), message=clean(failure.message[:1_000]),  # type: ignore[arg-type]
         retryable=failure.kind in errors.RESUBMITTABLE, provider_http_status=failure.http_status,
     ))
 
@@ -40,10 +50,15 @@ def record_verdict(state: llm_pb2.ComparisonResult, verdict: Verdict) -> None:
     message.Clear()
     message.winner = WINNERS[verdict.winner]  # type: ignore[assignment]
     message.confidence = verdict.confidence
-    message.justification = verdict.justification
+    message.justification = clean(verdict.justification)
     if verdict.probability_a is not None:
         message.probability_a = verdict.probability_a
     message.probability_a_contradicted = verdict.probability_a_contradicted
+
+
+def clean(text: str) -> str:
+    """Provider text fit to publish: refused controls removed, lone surrogates replaced."""
+    return _SURROGATE.sub("\ufffd", sanitise(text))
 
 
 def calls_made(state: llm_pb2.ComparisonResult) -> int:

@@ -35,7 +35,7 @@ class AnthropicProvider(HttpProvider):
         body: dict[str, Any] = {
             "model": call.spec.model_id,
             "max_tokens": call.max_tokens,
-            "system": [_text(call.prompt.system, cache=_any_cacheable(call))],
+            "system": [_text(call.prompt.system_text(), cache=_any_cacheable(call))],
             "messages": [{"role": "user", "content": _user_content(call)}],
             "tools": [TOOL],
             "tool_choice": {"type": "tool", "name": TOOL_NAME},

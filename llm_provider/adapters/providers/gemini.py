@@ -46,7 +46,7 @@ class GeminiProvider(HttpProvider):
         if call.reasoning_effort and call.spec.has(REASONING):
             config["thinkingConfig"] = {"thinkingBudget": THINKING_BUDGET[call.reasoning_effort]}
         return {
-            "systemInstruction": {"parts": [{"text": call.prompt.system}]},
+            "systemInstruction": {"parts": [{"text": call.prompt.system_text()}]},
             "contents": [{"role": "user",
                           "parts": [{"text": t} for t in call.prompt.user_texts()]}],
             "generationConfig": config,

@@ -75,7 +75,7 @@ class OpenAIProvider(HttpProvider):
         body: dict[str, Any] = {
             "model": spec.model_id,
             "messages": [
-                {"role": "system", "content": call.prompt.system},
+                {"role": "system", "content": call.prompt.system_text()},
                 {"role": "user", "content": call.prompt.user_text()},
             ],
             # OpenAI itself wants max_completion_tokens; compatible servers know max_tokens.

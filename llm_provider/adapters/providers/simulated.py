@@ -49,14 +49,14 @@ class SimulatedProvider(Provider):
         self._qualities: dict[str, tuple[float, bool]] = {}
 
     def payload(self, call: ProviderCall) -> dict[str, Any]:
-        return {"model": call.spec.model_id, "system": call.prompt.system,
+        return {"model": call.spec.model_id, "system": call.prompt.system_text(),
                 "user": call.prompt.user_text(), "temperature": call.temperature,
                 "max_tokens": call.max_tokens}
 
     def prompt_sha256(self, call: ProviderCall) -> str:
         # The simulated judge's "wire payload" is these fields; hashing them joined by a
         # separator is as exact as hashing their JSON, and several times cheaper per call.
-        parts = (call.spec.model_id, call.prompt.system, call.prompt.user_text(),
+        parts = (call.spec.model_id, call.prompt.system_text(), call.prompt.user_text(),
                  repr(call.temperature), str(call.max_tokens))
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, suppress
 
 import nats
@@ -10,11 +10,13 @@ import pytest
 
 from contracts import channels, streams
 from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
+from deploy.local.nats_infra import start_nats_server
 from llm_provider import bootstrap
 from llm_provider.adapters.providers.base import Provider
 from llm_provider.config import Config
 from tests.fixtures import unique_name
-from tests.integration.llm_provider.support import ResultsReader
+from tests.fixtures.scratch import scratch_dir
+from tests.integration.llm_provider.support import SMALL_MAX_PAYLOAD, ResultsReader
 
 FAST = {
     "LLM_PROVIDER_GRPC_PORT": "0", "LLM_PROVIDER_METRICS_PORT": "0",
@@ -59,7 +61,7 @@ async def _delete_streams(nats_url: str, ns: streams.Namespace) -> None:
     for name in ("HULEEDU_LLM_REQUESTS", "HULEEDU_LLM_RESULTS"):
         with suppress(Exception):
             await js.delete_stream(ns.name(name))
-    for bucket in ("HULEEDU_LLM_ATTEMPTS", "HULEEDU_LLM_CANCELLED"):
+    for bucket in ("HULEEDU_LLM_ATTEMPTS", "HULEEDU_LLM_CANCELLED", "HULEEDU_LLM_REQUEST_IDS"):
         with suppress(Exception):
             await js.delete_key_value(ns.name(bucket))
     await nc.close()
@@ -89,3 +91,18 @@ def vendor():
 
     with FakeVendor().running() as fake:
         yield fake
+
+
+
+@pytest.fixture
+def small_nats_url() -> Iterator[str]:
+    """A private nats-server whose max_payload is 64 KiB (the default is 1 MiB), so a request
+    that passes the door can still be too large for the bus."""
+    with scratch_dir("nats-small") as base:
+        conf = base / "small.conf"
+        conf.write_text(f"max_payload: {SMALL_MAX_PAYLOAD}\n")
+        server = start_nats_server(base / "data", extra_args=("-c", str(conf)))
+        try:
+            yield server.url
+        finally:
+            server.stop(grace=5)

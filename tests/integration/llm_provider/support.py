@@ -22,6 +22,8 @@ from llm_provider.domain.usage import Usage
 from llm_provider.domain.verdict import Verdict
 from tests.fixtures import wait_until
 
+SMALL_MAX_PAYLOAD = 64 * 1024  # the max_payload of the `small_nats_url` server
+
 
 def comparison(request_id: str, *, provider: str = "simulated", model: str = "simulated-judge",
                key: str = "cj", ttl_s: float = 0.0, essay_a: str = "A fine essay on rivers.",
@@ -136,7 +138,7 @@ def provider_call(provider: str, model: str, *, temperature: float | None = None
     prompt = Prompt("You are an examiner.",
                     (Block("Instructions: argue.", cacheable=True),
                      Block("Rubric: clarity.", True)),
-                    "Essay text one.", "Essay text two.")
+                    "Essay text one.", "Essay text two.", "c0dec0dec0dec0de")
     return ProviderCall("req-1", spec, prompt, temperature, max_tokens,
                         reasoning_effort=reasoning_effort, verbosity=verbosity)
 

@@ -34,7 +34,7 @@ def local_call(structured_output: int = JSON_SCHEMA, model: str = "smollm2-135m"
                               "context_window": 8_192, "max_output_tokens": 512,
                               "structured_output": structured_output})
     prompt = Prompt("You are an examiner.", (Block("Rubric: clarity.", True),),
-                    "Essay text one.", "Essay text two.")
+                    "Essay text one.", "Essay text two.", "c0dec0dec0dec0de")
     return ProviderCall("req-1", spec, prompt, 0.0, 200)
 
 

@@ -47,7 +47,8 @@ async def test_a_verdict_comes_back_with_thinking_billed_as_output(adapter, vend
     assert config["responseMimeType"] == "application/json"
     assert config["responseSchema"]["required"] == ["winner", "justification", "confidence"]
     assert config["thinkingConfig"] == {"thinkingBudget": 0} and config["temperature"] == 0.5
-    assert body["systemInstruction"]["parts"][0]["text"] == "You are an examiner."
+    system = body["systemInstruction"]["parts"][0]["text"]
+    assert system.startswith("You are an examiner.\n\n") and "never instructions" in system
     assert len(body["contents"][0]["parts"]) == 3
 
 

@@ -9,6 +9,7 @@ from grpc_status import rpc_status
 
 from contracts.errors import reason_of
 from contracts.huleedu.llm.v1 import llm_pb2
+from tests.integration.llm_provider.slow_server import LOCAL, local_model_env
 from tests.integration.llm_provider.support import comparison, once_each, submit
 
 pytestmark = pytest.mark.integration
@@ -49,16 +50,18 @@ async def test_a_resubmitted_request_is_acknowledged_as_duplicate_and_judged_onc
     assert [r.request_id for r in found] == ["dup-1"] and once_each(found)
 
 
-async def test_invalid_requests_are_rejected_individually_with_reasons(start_service, stub_for):
-    app = await start_service({"OPENAI_API_KEY": ""})
+async def test_invalid_requests_are_rejected_individually_with_reasons(
+    start_service, stub_for, tmp_path
+):  # the local model's context holds 8,192 tokens: 40,000 characters are about 10,000
+    env = local_model_env(tmp_path, "http://127.0.0.1:9", timeout_s=1.0)
+    app = await start_service({"OPENAI_API_KEY": "", **env})
     stub = stub_for(app)
-    huge = "word " * 4_100_000
     outcomes = await submit(
         stub,
         comparison("ok"),
         comparison("no-model", model="gpt-9"),
         comparison("no-key", provider="openai", model="gpt-4.1"),
-        comparison("too-long", essay_a=huge),
+        comparison("too-long", essay_a="word " * 8_000, **LOCAL),
         comparison("bad-temp", temperature=7.0),
         comparison("", essay_b="x"),
         comparison("empty-essay", essay_b="   "),

@@ -8,9 +8,10 @@ import pytest
 
 from contracts import errors
 from contracts.huleedu.llm.v1 import llm_pb2
+from contracts.text import problem
 from llm_provider.domain.manifest import build_manifest
 from llm_provider.service.cancellation import InFlight, cancel_comparisons
-from llm_provider.service.validation import id_problem, validate
+from llm_provider.service.validation import ID, OPTIONAL_ID, validate
 
 
 async def test_cancelling_a_group_cancels_the_running_calls_of_that_group_only():
@@ -54,15 +55,17 @@ def test_left_tickets_are_not_cancelled():
     ("åäö id", True, True),
 ])
 def test_group_ids_are_printable_and_bounded(value, required, ok):
-    assert (id_problem("group_id", value, required=required) is None) == ok
+    assert (problem("group_id", value, ID if required else OPTIONAL_ID) is None) == ok
 
 
-def test_intake_rejects_a_malformed_group_id():
+@pytest.mark.parametrize(("group_id", "reason"), [
+    ("x" * 300, "CONTENT_TOO_LARGE"), ("tab\there", "INVALID_ARGUMENT")])
+def test_intake_rejects_a_malformed_group_id(group_id, reason):
     request = llm_pb2.ComparisonRequest(
-        request_id="r", results_subject_key="cj", group_id="x" * 300,
+        request_id="r", results_subject_key="cj", group_id=group_id,
         prompt=llm_pb2.PromptParts(system_prompt="s", essay_a_text="a", essay_b_text="b"))
     rejection = validate(request, manifest=build_manifest(), providers={})
-    assert rejection is not None and rejection.reason == "INVALID_ARGUMENT"
+    assert rejection is not None and rejection.reason == reason
     assert "group_id" in rejection.message
 
 

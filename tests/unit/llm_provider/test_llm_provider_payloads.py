@@ -19,6 +19,8 @@ from llm_provider.domain.manifest import (
 from llm_provider.domain.prompt import EXAMPLE, Block, Prompt
 from llm_provider.domain.verdict import VERDICT_SCHEMA, parse_verdict_json
 
+CODE = "c0dec0dec0dec0de"  # the essays' fence code (llm_provider.domain.prompt)
+
 SETTINGS = ProviderSettings("anthropic", True, api_key="k", base_url="http://127.0.0.1:9")
 
 
@@ -26,7 +28,8 @@ def call(blocks: tuple[Block, ...], *, model: str = "claude-haiku-4-5",
          provider: str = "anthropic", temperature: float | None = None) -> ProviderCall:
     spec = build_manifest().get(provider, model)
     assert spec is not None
-    return ProviderCall("r", spec, Prompt("system", blocks, "A text", "B text"), temperature, 500)
+    prompt = Prompt("system", blocks, "A text", "B text", CODE)
+    return ProviderCall("r", spec, prompt, temperature, 500)
 
 
 def test_anthropic_uses_at_most_four_cache_breakpoints():
@@ -55,7 +58,9 @@ def test_essays_are_labelled_a_and_b_and_nothing_else():
     settings = ProviderSettings("google", True, api_key="k", base_url="http://127.0.0.1:9")
     body = GeminiProvider(settings).payload(call((), provider="google", model="gemini-2.5-flash"))
     text = body["contents"][0]["parts"][-1]["text"]
-    assert "Essay A:" in text and "Essay B:" in text and text.index("A text") < text.index("B text")
+    assert f"=== BEGIN Essay A {CODE} ===\nA text\n=== END Essay A {CODE} ===" in text
+    assert f"=== BEGIN Essay B {CODE} ===\nB text\n=== END Essay B {CODE} ===" in text
+    assert text.index("A text") < text.index("B text")
 
 
 def _openai(name: str, key: str = "k") -> OpenAIProvider:
@@ -66,7 +71,7 @@ def _local_call(structured_output: int) -> ProviderCall:
     spec = spec_from_mapping({"provider": "openai_compatible", "model_id": "local",
                               "context_window": 8_192, "max_output_tokens": 512,
                               "structured_output": structured_output})
-    return ProviderCall("r", spec, Prompt("system", (), "A text", "B text"), None, 500)
+    return ProviderCall("r", spec, Prompt("system", (), "A text", "B text", CODE), None, 500)
 
 
 def test_openai_asks_logprobs_only_of_models_listing_them():
@@ -97,9 +102,9 @@ def test_compatible_servers_always_get_a_bearer_token():
 
 
 def test_the_instruction_names_json_the_keys_and_the_values():
-    text = Prompt("system", (), "A text", "B text").user_text()
+    text = Prompt("system", (), "A text", "B text", CODE).user_text()
     for word in ("JSON", '"winner"', '"justification"', '"confidence"', '"Essay A"',
                  '"Essay B"', "integer", "nothing else"):
         assert word in text
-    assert text.index("</essay>") < text.index("JSON")
+    assert text.index(f"=== END Essay B {CODE} ===") < text.index("JSON")
     assert parse_verdict_json(EXAMPLE).winner == "B"

@@ -62,6 +62,6 @@ def test_reasoning_none_is_fine_for_any_model():
 
 
 def test_essays_that_overflow_the_context_window_are_too_long():
-    req = request("openai", "gpt-4o")
-    req.prompt.essay_a_text = "x" * 600_000
+    req = request("openai", "gpt-4o")  # 128k tokens; two essays at their limit are ~131k
+    req.prompt.essay_a_text = req.prompt.essay_b_text = "x" * 262_144
     assert reason(req) == "CONTEXT_TOO_LONG"

@@ -25,6 +25,8 @@ from llm_provider.domain.prompt import Prompt
 from llm_provider.domain.simulation import JudgeParams
 from llm_provider.domain.verdict import Verdict
 
+CODE = "c0dec0dec0dec0de"  # the essays' fence code (llm_provider.domain.prompt)
+
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 
 
@@ -55,7 +57,7 @@ def texts() -> list[str]:
 
 
 def verdicts(judge: SimulatedProvider, pairs: list[tuple[str, str]], tag: str) -> list[Verdict]:
-    calls = [ProviderCall(f"{tag}-{i}", SPEC, Prompt("sys", (), a, b), None, 512)
+    calls = [ProviderCall(f"{tag}-{i}", SPEC, Prompt("sys", (), a, b, CODE), None, 512)
              for i, (a, b) in enumerate(pairs)]
 
     async def all_of() -> list[Verdict]:

@@ -17,6 +17,8 @@ from llm_provider.domain.manifest import build_manifest
 from llm_provider.domain.prompt import Prompt
 from llm_provider.domain.simulation import JudgeParams
 
+CODE = "c0dec0dec0dec0de"  # the essays' fence code (llm_provider.domain.prompt)
+
 MANIFEST = build_manifest()
 
 
@@ -24,7 +26,7 @@ def call(request_id: str, a: str = "good essay", b: str = "weak essay", *, attem
          model: str = "simulated-judge") -> ProviderCall:
     spec = MANIFEST.get("simulated", model)
     assert spec is not None
-    return ProviderCall(request_id, spec, Prompt("sys", (), a, b), None, 512, attempt=attempt)
+    return ProviderCall(request_id, spec, Prompt("sys", (), a, b, CODE), None, 512, attempt=attempt)
 
 
 def run(provider: SimulatedProvider, one: ProviderCall):

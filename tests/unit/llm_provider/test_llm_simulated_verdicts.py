@@ -16,6 +16,8 @@ from llm_provider.domain.prompt import Prompt
 from llm_provider.domain.simulation import JudgeParams
 from llm_provider.domain.verdict import Verdict
 
+CODE = "c0dec0dec0dec0de"  # the essays' fence code (llm_provider.domain.prompt)
+
 
 def simulated_spec() -> ModelSpec:
     spec = build_manifest().get("simulated", "simulated-judge")
@@ -29,7 +31,7 @@ KNOWN = {simulation.text_key("good essay"): 1.0, simulation.text_key("weak essay
 
 def verdict(provider: SimulatedProvider, a: str, b: str, request_id: str = "r",
             attempt: int = 1) -> Verdict:
-    one = ProviderCall(request_id, SPEC, Prompt("sys", (), a, b), None, 512, attempt=attempt)
+    one = ProviderCall(request_id, SPEC, Prompt("sys", (), a, b, CODE), None, 512, attempt=attempt)
     return asyncio.run(provider.judge(one)).verdict
 
 

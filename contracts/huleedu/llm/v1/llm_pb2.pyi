@@ -84,6 +84,12 @@ class _ComparisonErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[
     """
     COMPARISON_ERROR_REASON_CANCELLED: _ComparisonErrorReason.ValueType  # 14
     """The caller cancelled the request (its assessment ended) before a verdict arrived."""
+    COMPARISON_ERROR_REASON_CONTENT_TOO_LARGE: _ComparisonErrorReason.ValueType  # 15
+    """The request is larger than llm_provider's limits or the NATS server's max_payload allow:
+    SubmitComparisons refuses it (rejection_reason CONTENT_TOO_LARGE) and resubmitting cannot
+    help. llm_provider publishes no result with it; a caller that records the refusal as a
+    failed comparison names it so.
+    """
 
 class ComparisonErrorReason(_ComparisonErrorReason, metaclass=_ComparisonErrorReasonEnumTypeWrapper):
     """ComparisonErrorReason classifies a failed comparison."""
@@ -120,6 +126,12 @@ it (e.g. every structured-output mode): a configuration error, never retried.
 """
 COMPARISON_ERROR_REASON_CANCELLED: ComparisonErrorReason.ValueType  # 14
 """The caller cancelled the request (its assessment ended) before a verdict arrived."""
+COMPARISON_ERROR_REASON_CONTENT_TOO_LARGE: ComparisonErrorReason.ValueType  # 15
+"""The request is larger than llm_provider's limits or the NATS server's max_payload allow:
+SubmitComparisons refuses it (rejection_reason CONTENT_TOO_LARGE) and resubmitting cannot
+help. llm_provider publishes no result with it; a caller that records the refusal as a
+failed comparison names it so.
+"""
 Global___ComparisonErrorReason: _TypeAlias = ComparisonErrorReason  # noqa: Y015
 
 class _StructuredOutputMethod:
@@ -200,9 +212,13 @@ class ContextBlock(_message.Message):
     TEXT_FIELD_NUMBER: _builtins.int
     CACHEABLE_FIELD_NUMBER: _builtins.int
     label: _builtins.str
-    """Block label, e.g. "student_prompt"; used in logs, not sent to the model."""
+    """Block label, e.g. "student_prompt"; used in logs, not sent to the model. At most 128
+    bytes, one printable line.
+    """
     text: _builtins.str
-    """Text of the block."""
+    """Text of the block: at most 66,560 bytes (a 64 KiB text plus its heading line), no NUL or
+    other control but tab, LF and CR; when not empty, at least one visible character.
+    """
     cacheable: _builtins.bool
     """True when the provider may cache this block across calls."""
     def __init__(
@@ -231,14 +247,18 @@ class PromptParts(_message.Message):
     ESSAY_A_TEXT_FIELD_NUMBER: _builtins.int
     ESSAY_B_TEXT_FIELD_NUMBER: _builtins.int
     system_prompt: _builtins.str
-    """System prompt for the judge."""
+    """System prompt for the judge (llm_provider appends what the essays' fences mean): required,
+    at most 65,536 bytes, no NUL or other control but tab, LF and CR, a visible character.
+    """
     essay_a_text: _builtins.str
-    """Text of the essay shown as "Essay A"."""
+    """Text of the essay shown as "Essay A", inside its own fence: required, at most 262,144
+    bytes, no NUL or other control but tab, LF and CR, at least one visible character.
+    """
     essay_b_text: _builtins.str
-    """Text of the essay shown as "Essay B"."""
+    """Text of the essay shown as "Essay B"; the same limits as essay_a_text."""
     @_builtins.property
     def context_blocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContextBlock]:
-        """Shared context blocks, sent before the essays in this order."""
+        """Shared context blocks, sent before the essays in this order; at most 4."""
 
     def __init__(
         self,
@@ -291,18 +311,29 @@ class ComparisonRequest(_message.Message):
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     GROUP_ID_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Caller-chosen unique id; a resubmission with the same id is not queued twice."""
+    """Caller-chosen unique id (required, at most 256 bytes, one printable line). A resubmission
+    with the same id and body is a duplicate, not queued twice; another body under the same
+    id is refused with REQUEST_ID_CONFLICT (ttl and correlation_id are not part of the body).
+    """
     results_subject_key: _builtins.str
-    """Results go to subject "contracts.huleedu.llm.v1.results.<results_subject_key>"."""
+    """Results go to subject "contracts.huleedu.llm.v1.results.<results_subject_key>": required, 1 to 64
+    letters, digits, '-' and '_'.
+    """
     correlation_id: _builtins.str
-    """Correlation id propagated to logs and to the result's headers."""
+    """Correlation id propagated to logs and to the result's headers: at most 256 bytes, one
+    printable line.
+    """
     group_id: _builtins.str
     """Requests sharing a group (cj uses the assessment id) are cancelled together by
-    CancelComparisons. Empty = not cancellable as a group.
+    CancelComparisons. Empty = not cancellable as a group. At most 256 bytes, one printable
+    line.
     """
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
-        """Caller metadata echoed back unchanged in the result."""
+        """Caller metadata echoed back unchanged in the result: at most 64 entries, keys at most 128
+        bytes (one printable line), values at most 1,024 bytes (no NUL or other control but tab,
+        LF and CR), 16 KiB in total.
+        """
 
     @_builtins.property
     def prompt(self) -> Global___PromptParts:
@@ -314,7 +345,9 @@ class ComparisonRequest(_message.Message):
 
     @_builtins.property
     def ttl(self) -> _duration_pb2.Duration:
-        """Time to live from acceptance; after it the request ends in an EXPIRED result. 0 = default."""
+        """Time to live from acceptance, 0 to 23 h; after it the request ends in an EXPIRED result.
+        0 = default.
+        """
 
     def __init__(
         self,
@@ -381,7 +414,10 @@ class SubmitComparisonsRequest(_message.Message):
     REQUESTS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___ComparisonRequest]:
-        """The requests; each is validated and accepted or rejected on its own."""
+        """The requests, 1 to 5,000; each is validated and accepted or rejected on its own. A
+        request whose work-queue message exceeds the NATS server's max_payload is rejected with
+        CONTENT_TOO_LARGE (at the limits above one stays under the default 1 MiB).
+        """
 
     def __init__(
         self,
@@ -414,7 +450,10 @@ class SubmissionOutcome(_message.Message):
     duplicate: _builtins.bool
     """True when an earlier submission with the same request_id was already queued."""
     rejection_reason: _builtins.str
-    """UPPER_SNAKE reason (contracts.huleedu.common.v1.ErrorReason name without prefix) when rejected."""
+    """UPPER_SNAKE reason (contracts.huleedu.common.v1.ErrorReason name without prefix) when rejected:
+    INVALID_ARGUMENT, CONTENT_TOO_LARGE, REQUEST_ID_CONFLICT, UNKNOWN_MODEL,
+    PROVIDER_NOT_CONFIGURED, CONTEXT_TOO_LONG (never retry these) or QUEUE_FULL (retry later).
+    """
     rejection_message: _builtins.str
     """Human-readable rejection message."""
     def __init__(
@@ -476,7 +515,9 @@ class ComparisonVerdict(_message.Message):
     confidence: _builtins.int
     """Judge's confidence on a 1 (guess) to 5 (certain) scale."""
     justification: _builtins.str
-    """The judge's short justification."""
+    """The judge's short justification: at most 4,000 characters, without NUL, other controls
+    but tab, LF and CR, or lone surrogates (llm_provider cleans what the model wrote).
+    """
     probability_a_contradicted: _builtins.bool
     """True when the logprobs gave a P(A) on the other side of 0.5 from the verdict: that
     P(A) was dropped (probability_a is unset) and the hard verdict stands.
@@ -513,7 +554,7 @@ class ComparisonError(_message.Message):
     reason: Global___ComparisonErrorReason.ValueType
     """Classification of the failure."""
     message: _builtins.str
-    """Human-readable detail."""
+    """Human-readable detail: at most 1,000 characters, cleaned like a verdict's justification."""
     retryable: _builtins.bool
     """True when submitting the same pair again may succeed."""
     provider_http_status: _builtins.int
@@ -768,7 +809,7 @@ class ListModelsRequest(_message.Message):
     PROVIDER_FIELD_NUMBER: _builtins.int
     INCLUDE_DEPRECATED_FIELD_NUMBER: _builtins.int
     provider: _builtins.str
-    """Only this provider's models; empty means all."""
+    """Only this provider's models; empty means all. At most 256 bytes, one printable line."""
     include_deprecated: _builtins.bool
     """Include deprecated models."""
     def __init__(
@@ -917,9 +958,9 @@ class TestProviderRequest(_message.Message):
     PROVIDER_FIELD_NUMBER: _builtins.int
     MODEL_FIELD_NUMBER: _builtins.int
     provider: _builtins.str
-    """Provider id."""
+    """Provider id: at most 256 bytes, one printable line."""
     model: _builtins.str
-    """Model id; empty means the provider's default."""
+    """Model id; empty means the provider's default. At most 256 bytes, one printable line."""
     def __init__(
         self,
         *,
@@ -983,9 +1024,13 @@ class CancelComparisonsRequest(_message.Message):
     GROUP_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     group_id: _builtins.str
-    """The group_id the requests were submitted with."""
+    """The group_id the requests were submitted with: required, at most 256 bytes, one printable
+    line.
+    """
     reason: _builtins.str
-    """Why (logged, and echoed in each cancelled request's error message)."""
+    """Why (logged, and echoed in each cancelled request's error message): at most 1,024 bytes,
+    no NUL or other control but tab, LF and CR, a visible character; empty = a default.
+    """
     def __init__(
         self,
         *,
