@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from contracts.errors import ServiceError
+from contracts.text import clip
 
 DEV_SECRET = "huleedu-development-only-jwt-secret-do-not-deploy"
 DEV_ISSUER = "huleedu-dev"
@@ -93,14 +94,31 @@ def verify_admin_token(token: str, config: AuthConfig) -> Principal:
         )
     except jwt.ExpiredSignatureError:
         raise _unauthenticated("TOKEN_EXPIRED", "the bearer token has expired") from None
-    except jwt.InvalidTokenError as err:
-        raise _unauthenticated("INVALID_TOKEN", f"the bearer token is not valid: {err}") from None
-    principal = Principal(str(claims.get("sub", "")), _roles(claims.get("roles")))
+    except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError) as err:
+        raise _unauthenticated("INVALID_TOKEN", _plain(err)) from None
+    principal = Principal(clip(str(claims.get("sub", ""))), _roles(claims.get("roles")))
     if ADMIN_ROLE not in principal.roles:
         raise ServiceError(grpc.StatusCode.PERMISSION_DENIED, "NOT_ADMIN",
                            f"the token of {principal.subject or 'an unnamed subject'!r} lacks "
                            f"the {ADMIN_ROLE!r} role", {"subject": principal.subject})
     return principal
+
+
+# PyJWT's own messages quote decoder errors ("'utf-8' codec can't decode byte 0x9e..."):
+# the caller gets what is wrong with the token in plain words instead.
+_PLAIN = (
+    (jwt.InvalidSignatureError, "the bearer token's signature does not verify"),
+    (jwt.InvalidAudienceError, "the bearer token is meant for another audience"),
+    (jwt.InvalidIssuerError, "the bearer token comes from another issuer"),
+    (jwt.MissingRequiredClaimError, "the bearer token lacks a required claim (exp, iss, aud)"),
+    (jwt.ImmatureSignatureError, "the bearer token is not valid yet"),
+    (jwt.InvalidAlgorithmError, "the bearer token is signed with an algorithm not accepted"),
+)
+
+
+def _plain(err: Exception) -> str:
+    return next((message for kind, message in _PLAIN if isinstance(err, kind)),
+                "the bearer token is not a well-formed JWT")
 
 
 def _roles(value: Any) -> tuple[str, ...]:

@@ -189,7 +189,8 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
     )
     dispatcher = Dispatcher(deps)
     relay = OutboxRelay(
-        js, db, metrics, namespace=config.namespace, interval_s=config.pipeline.relay_interval_s
+        js, db, metrics, namespace=config.namespace, interval_s=config.pipeline.relay_interval_s,
+        max_payload=nc.max_payload,
     )
     deps.kick, deps.notify_outbox = dispatcher.kick, relay.notify
     canceller = GroupCanceller(deps)

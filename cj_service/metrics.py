@@ -98,9 +98,16 @@ class Metrics:
             namespace=NS,
             registry=r,
         )
+        self.outbox_dead_lettered = Counter(
+            "cj_outbox_dead_lettered_total",
+            "Outbox events that can never be published, set aside (docs/events.md)",
+            ["kind"],
+            namespace=NS,
+            registry=r,
+        )
         self.watchdog = Counter(
             "cj_watchdog_actions_total",
-            "Watchdog finalizations and failures",
+            "Watchdog finalizations and failures; error: a batch it could not check",
             ["action"],
             namespace=NS,
             registry=r,

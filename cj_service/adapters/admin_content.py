@@ -1,4 +1,4 @@
-"""The admin side's client of the content service: store a text, fetch texts by id.
+"""cj's client of the content service: store a text, fetch texts by id (admin and submit).
 
 Content ids are the sha256 of the bytes, so re-uploading the same prompt, rubric or anchor
 is a no-op there and the PutContent request_id is derived from the caller's request_id.
@@ -6,10 +6,12 @@ is a no-op there and the PutContent request_id is derived from the caller's requ
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 
 import grpc
 
+from cj_service.service import limits
 from contracts import ids
 from contracts.errors import ServiceError, invalid_argument, reason_of, unavailable
 from contracts.huleedu.content.v1 import content_pb2, content_service_pb2_grpc
@@ -38,16 +40,43 @@ class ContentClient:
         return response.metadata.content_id
 
     async def fetch_texts(self, content_ids: Sequence[str]) -> Mapping[str, str]:
-        """Texts of the ids that exist (one BatchGetContent); missing ids are left out."""
-        if not content_ids:
-            return {}
-        request = content_pb2.BatchGetContentRequest(content_ids=list(content_ids))
+        """Texts of the ids that exist, any number of them; missing ids are left out.
+
+        BatchGetContent takes at most 1000 ids and 48 MiB a call, so the ids go in chunks
+        small enough for both (limits.CONTENT_IDS_PER_CALL), a few calls at a time.
+        """
+        unique = list(dict.fromkeys(content_ids))
+        step = limits.CONTENT_IDS_PER_CALL
+        chunks = [unique[i:i + step] for i in range(0, len(unique), step)]
+        calls = asyncio.Semaphore(limits.CONTENT_CALLS_AT_ONCE)
+
+        async def fetch(chunk: list[str]) -> dict[str, str]:
+            async with calls:
+                return await self._batch_get(chunk)
+
+        texts: dict[str, str] = {}
+        for found in await asyncio.gather(*(fetch(c) for c in chunks)):
+            texts.update(found)
+        return texts
+
+    async def _batch_get(self, content_ids: list[str]) -> dict[str, str]:
+        request = content_pb2.BatchGetContentRequest(content_ids=content_ids)
         try:
             response = await self._stub.BatchGetContent(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as err:
             raise _translate(err, "BatchGetContent") from err
-        return {item.metadata.content_id: item.content.decode("utf-8", errors="replace")
-                for item in response.items}
+        return {item.metadata.content_id: _text(item) for item in response.items}
+
+
+def _text(item: content_pb2.ContentItem) -> str:
+    """The blob as text; bytes that are not UTF-8 are refused, never replaced silently."""
+    try:
+        return item.content.decode("utf-8")
+    except UnicodeDecodeError as err:
+        content_id = item.metadata.content_id
+        raise invalid_argument(
+            "CONTENT_NOT_UTF8", f"content {content_id} is not UTF-8 text (byte {err.start})",
+            content_id=content_id, offset=str(err.start)) from None
 
 
 def _translate(err: grpc.aio.AioRpcError, method: str) -> ServiceError:

@@ -159,6 +159,12 @@ class AdminTx:
                      .values(**values, updated_at=func.now()))
         await self._conn.execute(statement)
 
+    async def anchor_scales(self, assignment_id: str) -> list[str]:
+        """The grade scales the assignment's anchors were registered on."""
+        query = (select(anchors.c.grade_scale_id).distinct()
+                 .where(anchors.c.assignment_id == assignment_id))
+        return list((await self._conn.execute(query)).scalars())
+
     async def upsert_anchor(self, record: Mapping[str, str]) -> tuple[AnchorRecord, bool]:
         """Insert, or update grade/content of the same assignment+label+scale; (row, created)."""
         values = insert(anchors).values(**record)

@@ -147,25 +147,35 @@ async def page_batches(
     return list((await conn.execute(stmt)).all())
 
 
+# ~31 years. A longer stored timeout took `now() - interval` out of PostgreSQL's timestamp
+# range (3e11 s failed the query, so every batch's check, every round), and NaN or infinity
+# is no interval at all; intake bounds both timeouts far below this.
+MAX_TIMEOUT_S = 1_000_000_000
+
+
+def _ago(column: str) -> str:
+    """SQL for `now()` less the column's seconds, clamped so any stored value works."""
+    return f"now() - make_interval(secs => LEAST(GREATEST({column}, 0), {MAX_TIMEOUT_S}))"
+
+
+_LIVE = "state IN ('SUBMITTED', 'RUNNING')"
+STALE = text(f"{_LIVE} AND progress_at < {_ago('stall_timeout_s')}")
+IMPATIENT = text(
+    f"{_LIVE} AND failed_since_verdict <> '{{}}'::jsonb "
+    f"AND coalesce(verdict_at, created_at) < {_ago('provider_patience_s')}"
+)
+
+
 async def stalled_batch_ids(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
     """Live batches whose last progress is older than their own stall timeout."""
-    stmt = text(
-        "SELECT id FROM batches WHERE state IN ('SUBMITTED', 'RUNNING') "
-        "AND progress_at < now() - make_interval(secs => stall_timeout_s) "
-        "ORDER BY progress_at LIMIT :n"
-    )
-    return [r.id for r in await conn.execute(stmt, {"n": limit})]
+    stmt = select(batches.c.id).where(STALE).order_by(batches.c.progress_at).limit(limit)
+    return [r.id for r in await conn.execute(stmt)]
 
 
 async def impatient_batch_ids(conn: AsyncConnection, *, limit: int = 100) -> list[str]:
     """Live batches with failures and no verdict for longer than their provider patience."""
-    stmt = text(
-        "SELECT id FROM batches WHERE state IN ('SUBMITTED', 'RUNNING') "
-        "AND failed_since_verdict <> '{}'::jsonb "
-        "AND coalesce(verdict_at, created_at) < now() - make_interval(secs => provider_patience_s) "
-        "ORDER BY id LIMIT :n"
-    )
-    return [r.id for r in await conn.execute(stmt, {"n": limit})]
+    stmt = select(batches.c.id).where(IMPATIENT).order_by(batches.c.id).limit(limit)
+    return [r.id for r in await conn.execute(stmt)]
 
 
 async def uncancelled_batch_ids(

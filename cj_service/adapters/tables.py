@@ -201,13 +201,18 @@ outbox = Table(
     # 0007: insertion order, the order the relay publishes in (docs/events.md)
     Column("seq", BigInteger, Identity(), nullable=False, unique=True),
     Column("batch_id", Text, nullable=False),
-    Column("kind", Text, nullable=False),  # completed | result | failed | cancelled | consumption
+    # completed | result | failed | cancelled | consumption; result.2, result.3... for the
+    # further parts of a result too large for one message
+    Column("kind", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("schema", Text, nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("headers", JSONB, nullable=False),
     _now(),
     Column("published_at", DateTime(timezone=True), nullable=True),
+    # 0008: a row the relay can never publish is dead-lettered, never retried (docs/events.md)
+    Column("dead_at", DateTime(timezone=True), nullable=True),
+    Column("dead_reason", Text, nullable=False, server_default=""),
     UniqueConstraint("batch_id", "kind", name="uq_outbox_batch_kind"),
     Index("ix_outbox_unpublished", "created_at", postgresql_where=text("published_at IS NULL")),
     Index("ix_outbox_unpublished_seq", "seq", postgresql_where=text("published_at IS NULL")),

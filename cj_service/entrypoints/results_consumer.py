@@ -1,9 +1,14 @@
 """The durable pull consumer of ComparisonResults (shared by every cj replica).
 
 Each fetch takes many messages; results are grouped per batch and each group is applied in
-one transaction under the batch's row lock. Messages are acked only after that commit; a
-failed group is nak'ed and redelivered (applying twice is a no-op). Undecodable payloads are
-term()'ed, logged and counted.
+one transaction under the batch's row lock. Messages are acked only after that commit.
+
+No message can hold up another: a group that fails while the database is up is applied again
+one message at a time, and a message that still fails alone is applied as a failed comparison
+(incoming.unusable), logged, counted (outcome "poisoned") and term()'ed. Only the database
+being unavailable nak's (redelivery; applying twice is a no-op). Payloads that are no
+ComparisonResult with a request id cj could have made, and results of comparisons cj never
+made, are term()'ed, logged and counted.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from cj_service.service import apply, effects
+from cj_service.adapters.db_errors import is_unavailable
+from cj_service.service import apply, effects, incoming
 from cj_service.service.deps import Deps
-from contracts import headers
+from contracts import headers, text
 from contracts.huleedu.llm.v1 import llm_pb2
 from contracts.streams import ConsumerSpec
 
@@ -29,6 +35,9 @@ RETRY_DELAY_S = 1.0
 GROUPS_IN_PARALLEL = 8  # below the engine's pool (10 + 10 overflow)
 KEEPALIVES_PER_ACK_WAIT = 3
 STOP_GRACE_S = 5.0
+# cj's comparison ids are short and printable: anything else cannot name one (and a NUL
+# would make the lookup itself fail)
+REQUEST_ID = text.Rule(256, required=True, one_line=True)
 
 
 class ResultsConsumer:
@@ -111,7 +120,7 @@ async def _process(deps: Deps, items: list[Item]) -> None:
     if unknown:
         deps.metrics.comparisons.labels(outcome="unknown").inc(len(unknown))
         log.warning("unknown_comparisons", count=len(unknown), example=unknown[0][1].request_id)
-        await _settle(deps, unknown, ok=True)
+        await _terminate(deps, unknown)
     # Each batch's group is its own transaction under its own row lock, so groups of one
     # fetch can be applied side by side: one slow refit no longer holds up every other batch.
     gate = asyncio.Semaphore(GROUPS_IN_PARALLEL)
@@ -126,9 +135,8 @@ async def _process(deps: Deps, items: list[Item]) -> None:
 async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
     try:
         out = await apply.apply_results(deps, batch_id, [r for _, r in group])
-    except Exception:
-        log.exception("apply_failed", batch_id=batch_id, results=len(group))
-        await _settle(deps, group, ok=False)
+    except Exception as err:
+        await _failed(deps, batch_id, group, err)
         return
     effects.after_commit(deps, out)
     await _settle(deps, group, ok=True)
@@ -144,17 +152,60 @@ async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
     )
 
 
+async def _failed(deps: Deps, batch_id: str, group: list[Item], err: Exception) -> None:
+    """The database is away: nak, the group comes back. Else one message may be to blame:
+    apply each alone, and a message that fails alone is poisoned."""
+    if is_unavailable(err):
+        log.warning("apply_unavailable", batch_id=batch_id, results=len(group),
+                    error=text.clip(repr(err), 300))
+        await _settle(deps, group, ok=False)
+    elif len(group) > 1:
+        log.warning("apply_failed_retry_alone", batch_id=batch_id, results=len(group),
+                    error=text.clip(repr(err), 300))
+        for item in group:
+            await _apply_group(deps, batch_id, [item])
+    else:
+        await _poisoned(deps, batch_id, group[0], err)
+
+
+async def _poisoned(deps: Deps, batch_id: str, item: Item, err: Exception) -> None:
+    """A result that cannot be applied: its comparison fails instead (the pair may be asked
+    again) and the message is terminated. When even that clean failure cannot be written,
+    the fault is not this message's: nak, it comes back."""
+    msg, result = item
+    log.error("result_poisoned", batch_id=batch_id, request_id=result.request_id,
+              error=text.clip(repr(err), 300))
+    try:
+        out = await apply.apply_results(deps, batch_id, [incoming.unusable(result, err)])
+    except Exception:
+        log.exception("poisoned_result_not_recorded", batch_id=batch_id)
+        await _settle(deps, [item], ok=False)
+        return
+    effects.after_commit(deps, out)
+    deps.metrics.messages.labels(outcome="poisoned").inc()
+    with contextlib.suppress(Exception):
+        await msg.term()
+
+
 async def _decode(deps: Deps, msg: Msg) -> Item | None:
     try:
         result = headers.decode_as(llm_pb2.ComparisonResult, msg.data, msg.headers)
-        if not result.request_id:
-            raise headers.UndecodableMessage("ComparisonResult without request_id")
+        bad = text.problem("request_id", result.request_id, REQUEST_ID)
+        if bad is not None:
+            raise headers.UndecodableMessage(f"ComparisonResult: {bad.message}")
     except headers.UndecodableMessage as err:
         deps.metrics.messages.labels(outcome="undecodable").inc()
         log.warning("undecodable_result", subject=msg.subject, error=str(err))
         await msg.term()
         return None
     return msg, result
+
+
+async def _terminate(deps: Deps, items: list[Item]) -> None:
+    deps.metrics.messages.labels(outcome="terminated").inc(len(items))
+    for msg, _ in items:
+        with contextlib.suppress(Exception):  # a lost term only means one more redelivery
+            await msg.term()
 
 
 async def _settle(deps: Deps, items: list[Item], *, ok: bool) -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
+import structlog
 
 from cj_service.adapters.db_errors import is_unavailable
 from cj_service.service import cancel, queries, submit, views
 from cj_service.service.deps import Deps
 from cj_service.service.model import CancelCommand, EssayIn, StoppingIn, SubmitCommand
+from contracts import ids
 from contracts.errors import ServiceError, abort, invalid_argument, unavailable
 from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
 
 DOMAIN = "cj.huleedu"
 SERVICE_NAME = "huleedu.cj.v1.CJAssessmentService"
+log = structlog.get_logger("cj_service.rpc")
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
@@ -26,7 +29,9 @@ def rpc(method: Callable[[Any, Req], Awaitable[Resp]]) -> Callable[..., Awaitabl
     """Run the handler; a ServiceError aborts the call with its rich status.
 
     A database that is down (restarting, unreachable) is UNAVAILABLE, which callers retry,
-    rather than the UNKNOWN an unhandled exception would give.
+    rather than the UNKNOWN an unhandled exception would give. Anything else no handler
+    turned into a status is a bug: logged with an incident id and answered INTERNAL with
+    that id only, so no exception text (SQL, a traceback) reaches a caller.
     """
 
     @functools.wraps(method)
@@ -37,11 +42,18 @@ def rpc(method: Callable[[Any, Req], Awaitable[Resp]]) -> Callable[..., Awaitabl
             await abort(context, error, domain=DOMAIN)
         except Exception as error:
             if not is_unavailable(error):
-                raise
+                await _internal(context, method.__name__)
             down = unavailable("DEPENDENCY_UNAVAILABLE", f"database: {type(error).__name__}")
             await abort(context, down, domain=DOMAIN)
 
     return call
+
+
+async def _internal(context: grpc.aio.ServicerContext, method: str) -> NoReturn:
+    incident = ids.new_id()[:12]
+    log.exception("rpc_failed", method=method, incident=incident)
+    await context.abort(grpc.StatusCode.INTERNAL, f"internal error (incident {incident})")
+    raise AssertionError("abort returned")  # pragma: no cover
 
 
 def fingerprint(request: cj_pb2.SubmitAssessmentRequest) -> str:
@@ -90,10 +102,13 @@ def submit_command(request: cj_pb2.SubmitAssessmentRequest) -> SubmitCommand:
 
 
 def _seconds(stopping: cj_pb2.StoppingOptions, name: str) -> float | None:
-    """A Duration option in seconds; None when unset (0 would be "set to zero")."""
+    """A Duration option in seconds; None when unset (0 would be "set to zero"). Read from its
+    fields: a forged Duration (1e11 s, nanos of the wrong sign) must reach the range check
+    rather than overflow a timedelta."""
     if not stopping.HasField(name):  # type: ignore[arg-type]
         return None
-    return float(getattr(stopping, name).ToTimedelta().total_seconds())
+    duration = getattr(stopping, name)
+    return duration.seconds + duration.nanos / 1e9
 
 
 def state_filter(value: int) -> str:

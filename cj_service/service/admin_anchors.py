@@ -12,6 +12,7 @@ from typing import Any
 
 from cj_service.adapters.admin_repository import AdminRepository, AdminTx
 from cj_service.domain.grade_scales import GradeScale, get_scale, is_valid_grade
+from cj_service.service import limits
 from cj_service.service.admin_checks import require
 from cj_service.service.admin_idempotency import commit_once, key_for, replay_of
 from cj_service.service.admin_models import (
@@ -21,12 +22,13 @@ from cj_service.service.admin_models import (
     anchor_from_json,
     to_json,
 )
-from cj_service.service.admin_paging import decode_token, encode_token, page_size
+from cj_service.service.admin_paging import decode_token, encode_token, is_key, page_size
 from cj_service.service.admin_texts import ContentPort, existing_instruction
-from contracts import ids
+from cj_service.service.validation import check_content_id, check_essay_text
+from contracts import ids, text
 from contracts.errors import failed_precondition, invalid_argument, not_found
 
-DEFAULT_PAGE, MAX_PAGE = 100, 1000
+DEFAULT_PAGE, MAX_PAGE = limits.ANCHORS_PAGE
 DEFAULT_MIN_CHARS = 200
 
 
@@ -45,8 +47,7 @@ async def register_anchor(cmd: RegisterAnchor, *, repo: AdminRepository, content
                           min_chars: int = DEFAULT_MIN_CHARS) -> tuple[AnchorRecord, bool]:
     """(stored anchor, created by this call)."""
     key = key_for("RegisterAnchor", cmd)
-    require("assignment_id", cmd.assignment_id)
-    require("label", cmd.label)
+    _check(cmd)
     result = await replay_of(repo, key)
     if result is None:
         scale = await _assignment_scale(repo, cmd.assignment_id)
@@ -54,6 +55,19 @@ async def register_anchor(cmd: RegisterAnchor, *, repo: AdminRepository, content
         content_id = await _store_text(cmd, content=content, min_chars=min_chars)
         result = await commit_once(repo, key, lambda tx: _upsert(tx, cmd, scale, content_id))
     return anchor_from_json(result["anchor"]), bool(result["created"])
+
+
+def _check(cmd: RegisterAnchor) -> None:
+    require("assignment_id", cmd.assignment_id)
+    require("label", cmd.label)
+    text.check("grade", cmd.grade, limits.NAME)
+    if bool(cmd.text) == bool(cmd.content_id):
+        raise invalid_argument("INVALID_ARGUMENT", "give exactly one of text or content_id",
+                               field="source")
+    if cmd.content_id:
+        check_content_id("content_id", cmd.content_id)
+    else:
+        check_essay_text("text", cmd.text)
 
 
 async def _assignment_scale(repo: AdminRepository, assignment_id: str) -> GradeScale:
@@ -73,16 +87,14 @@ def _check_grade(scale: GradeScale, grade: str) -> None:
 
 
 async def _store_text(cmd: RegisterAnchor, *, content: ContentPort, min_chars: int) -> str:
-    if bool(cmd.text) == bool(cmd.content_id):
-        raise invalid_argument("INVALID_ARGUMENT", "give exactly one of text or content_id",
-                               field="source")
-    text = cmd.text
+    body = cmd.text
     if cmd.content_id:
-        text = (await content.fetch_texts([cmd.content_id])).get(cmd.content_id, "")
-        if not text:
+        body = (await content.fetch_texts([cmd.content_id])).get(cmd.content_id, "")
+        if not body:
             raise not_found("CONTENT_NOT_FOUND", f"content {cmd.content_id} is not stored",
                             content_id=cmd.content_id)
-    length = len(text.strip())
+        check_essay_text("content_id", body)  # stored by anyone, for any purpose
+    length = len(body.strip())
     if length < min_chars:
         raise invalid_argument(
             "ANCHOR_TOO_SHORT", f"anchor text has {length} characters; at least {min_chars} "
@@ -122,8 +134,7 @@ async def list_anchors(assignment_id: str, *, repo: AdminRepository, size: int,
 
 
 def _is_anchor_position(position: Any) -> bool:
-    return (isinstance(position, list) and len(position) == 3
-            and all(isinstance(part, str) for part in position))
+    return isinstance(position, list) and len(position) == 3 and all(map(is_key, position))
 
 
 async def _counts(repo: AdminRepository, assignment_id: str) -> tuple[tuple[str, int], ...]:
@@ -137,4 +148,7 @@ async def _counts(repo: AdminRepository, assignment_id: str) -> tuple[tuple[str,
 
 
 async def delete_anchor(anchor_id: str, *, repo: AdminRepository) -> bool:
-    return await repo.delete_anchor(require("anchor_id", anchor_id))
+    """True; an unknown anchor is NOT_FOUND, as an unknown id is everywhere."""
+    if not await repo.delete_anchor(require("anchor_id", anchor_id)):
+        raise not_found("ANCHOR_NOT_FOUND", f"no anchor {anchor_id!r}", anchor_id=anchor_id)
+    return True

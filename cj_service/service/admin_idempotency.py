@@ -18,6 +18,9 @@ from cj_service.adapters.admin_repository import (
     RequestAlreadyRecorded,
     StoredRequest,
 )
+from cj_service.service import limits
+from cj_service.service.validation import request_id_conflict
+from contracts import text
 from contracts.errors import ServiceError, invalid_argument
 
 Result = Mapping[str, Any]
@@ -55,6 +58,7 @@ def key_for(method: str, command: Any) -> RequestKey:
     request_id = fields.pop("request_id")
     if not request_id:
         raise invalid_argument("INVALID_ARGUMENT", "request_id is required", field="request_id")
+    text.check("request_id", request_id, limits.ID)  # before it reaches SQL
     body = json.dumps(fields, sort_keys=True, default=str).encode("utf-8")
     return RequestKey(request_id, method, hashlib.sha256(body).hexdigest())
 
@@ -65,10 +69,9 @@ async def replay_of(store: RequestStore, key: RequestKey) -> Result | None:
     if stored is None:
         return None
     if stored.method != key.method or stored.fingerprint != key.fingerprint:
-        raise invalid_argument(
-            "REQUEST_ID_CONFLICT",
-            f"request_id {key.request_id!r} was already used for a different {stored.method} "
-            "request", request_id=key.request_id, method=stored.method)
+        raise request_id_conflict(
+            key.request_id, f"request_id {text.clip(key.request_id)!r} was already used for "
+            f"a different {stored.method} request", method=stored.method)
     return stored.result
 
 

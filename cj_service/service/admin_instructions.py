@@ -4,8 +4,9 @@ Upsert semantics: an empty field in the command keeps what is stored (proto3 can
 "unset" from "empty"), so an operator can set the scale first and the text later. Grade scale
 and context origin are immutable once set: anchors and finished assessments were graded on
 that scale, and a canonical assignment must not quietly become an overridable one.
-Deleting an instruction leaves its anchors in place; they only apply again if the assignment
-gets an instruction with the same scale.
+Deleting an instruction leaves its anchors in place, and the scale stays theirs: while an
+assignment has anchors, its instruction (re-created or not) may only take their scale, so a
+grade is never read on a scale it was not given on. Deleting the anchors frees the scale.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from cj_service.adapters.admin_repository import AdminRepository, AdminTx
-from cj_service.service.admin_checks import scale_named, validate_scope
+from cj_service.service import limits
+from cj_service.service.admin_checks import context_text, scale_named, validate_scope
 from cj_service.service.admin_idempotency import commit_once, key_for, replay_of
 from cj_service.service.admin_models import (
     InstructionRecord,
@@ -26,7 +28,7 @@ from cj_service.service.admin_models import (
 from cj_service.service.admin_paging import decode_token, encode_token, page_size
 from contracts.errors import failed_precondition, not_found
 
-DEFAULT_PAGE, MAX_PAGE = 50, 500
+DEFAULT_PAGE, MAX_PAGE = limits.INSTRUCTIONS_PAGE
 _IMMUTABLE = ("grade_scale_id", "context_origin")
 
 
@@ -36,6 +38,7 @@ async def upsert_instruction(
     """(stored instruction, created by this call)."""
     key = key_for("UpsertAssessmentInstruction", cmd)
     validate_scope(cmd.scope)
+    context_text("instructions_text", cmd.instructions_text, required=False)
     if cmd.grade_scale_id:
         scale_named(cmd.grade_scale_id)
     result = await replay_of(repo, key)
@@ -51,6 +54,8 @@ async def _upsert(tx: AdminTx, cmd: UpsertInstruction) -> dict[str, Any]:
         ("context_origin", cmd.context_origin.value),
     ) if value}
     existing = await tx.lock_instruction(cmd.scope)
+    if "grade_scale_id" in values and cmd.scope.assignment_id:
+        await _check_anchor_scales(tx, cmd.scope.assignment_id, values["grade_scale_id"])
     created = existing is None and await tx.insert_instruction(cmd.scope, values)
     if not created:
         existing = existing or await tx.lock_instruction(cmd.scope)
@@ -73,12 +78,26 @@ def _check_immutable(existing: InstructionRecord, values: dict[str, str]) -> Non
                 f"{values[field]!r}", field=field, current=current[field])
 
 
+async def _check_anchor_scales(tx: AdminTx, assignment_id: str, scale: str) -> None:
+    others = sorted(set(await tx.anchor_scales(assignment_id)) - {scale})
+    if others:
+        raise failed_precondition(
+            "IMMUTABLE_FIELD",
+            f"assignment {assignment_id!r} has anchors graded on {', '.join(others)}; its "
+            f"grade_scale_id cannot become {scale!r} until they are deleted",
+            field="grade_scale_id", current=",".join(others))
+
+
 async def get_instruction(scope: Scope, *, repo: AdminRepository) -> InstructionRecord:
     record = await repo.get_instruction(validate_scope(scope))
     if record is None:
-        raise not_found("INSTRUCTION_NOT_FOUND", f"no instruction for {scope.key}",
-                        scope=scope.key)
+        raise _not_found(scope)
     return record
+
+
+def _not_found(scope: Scope) -> Exception:
+    return not_found("INSTRUCTION_NOT_FOUND", f"no instruction for {scope.key}",
+                     scope=scope.key)
 
 
 async def list_instructions(
@@ -97,4 +116,7 @@ async def list_instructions(
 
 
 async def delete_instruction(scope: Scope, *, repo: AdminRepository) -> bool:
-    return await repo.delete_instruction(validate_scope(scope))
+    """True; an unknown scope is NOT_FOUND, as an unknown id is everywhere."""
+    if not await repo.delete_instruction(validate_scope(scope)):
+        raise _not_found(scope)
+    return True

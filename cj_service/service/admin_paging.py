@@ -2,7 +2,8 @@
 
 A token is urlsafe base64 of a small JSON object holding the last key of the previous page
 and the filter it was made for, so a token reused with another filter is refused instead of
-silently skipping rows.
+silently skipping rows. A token comes back from the caller, so it is checked like any input:
+its size, its JSON, and the type and characters of the key before it reaches SQL.
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from cj_service.service import limits
+from contracts import text
 from contracts.errors import invalid_argument
+from contracts.text import Rule
+
+_KEY = Rule(limits.PAGE_TOKEN_BYTES)  # any text PostgreSQL takes (no NUL, no controls)
 
 
-def _is_str(position: Any) -> bool:
-    return isinstance(position, str)
+def is_key(position: Any) -> bool:
+    """A string fit to compare with a text column."""
+    return isinstance(position, str) and text.problem("page_token", position, _KEY) is None
 
 
 def page_size(requested: int, *, default: int, maximum: int) -> int:
@@ -33,15 +40,17 @@ def encode_token(position: Any, *, filter_: str) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def decode_token(token: str, *, filter_: str, valid: Callable[[Any], bool] = _is_str) -> Any:
+def decode_token(token: str, *, filter_: str, valid: Callable[[Any], bool] = is_key) -> Any:
     """The position stored in `token` (None for an empty token); `valid(position)` must hold."""
     if not token:
         return None
+    if len(token) > limits.PAGE_TOKEN_BYTES:
+        raise _bad_token("page_token is not one this service issued")
     try:
         padded = token + "=" * (-len(token) % 4)
         body = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         position, made_for = body["p"], body["f"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError, RecursionError):
         raise _bad_token("page_token is not one this service issued") from None
     if not valid(position):
         raise _bad_token("page_token is not one this service issued")

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cj_service.adapters.admin_repository import AdminRepository, AdminTx
-from cj_service.service.admin_checks import require
+from cj_service.service.admin_checks import context_text, require
 from cj_service.service.admin_idempotency import commit_once, key_for, replay_of
 from cj_service.service.admin_models import InstructionRecord, Scope, UploadContextText
-from contracts.errors import invalid_argument, not_found
+from contracts.errors import not_found
 
 KINDS = {"student_prompt": "UploadStudentPrompt", "judge_rubric": "UploadJudgeRubric"}
 
@@ -38,8 +38,7 @@ async def upload_text(cmd: UploadContextText, *, repo: AdminRepository,
     """Store the prompt or rubric; return its content id."""
     key = key_for(KINDS[cmd.kind], cmd)
     require("assignment_id", cmd.assignment_id)
-    if not cmd.text.strip():
-        raise invalid_argument("CONTENT_EMPTY", f"{cmd.kind} text is empty", field="text")
+    context_text("text", cmd.text, required=True)
     result = await replay_of(repo, key)
     if result is None:
         await existing_instruction(repo, cmd.assignment_id)

@@ -5,6 +5,10 @@ or the comparison ended first), unknown (no such comparison). Only applied resul
 state; the others are counted and acknowledged -- a late result's spend and failed attempts
 still count towards its batch (judge_stats.count_late), once.
 
+Results come from outside (a provider's text, a message off the bus): each is cleaned before
+it reaches SQL or the fit (incoming.clean); one that still cannot be stored is applied as a
+failed comparison (incoming.unusable) so its batch never waits for it.
+
 A result saying the judge cannot be used at all (judge_health.MISCONFIGURED) fails the batch
 at once with JUDGE_MISCONFIGURED and the provider's message. Verdicts of the simulated judge
 that say it had no truth for a text add that text to the batch's no_truth_texts (a warning).
@@ -21,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import batch_repo, comparison_repo
 from cj_service.domain import simulated_judge
-from cj_service.service import finish, judge_stats, live_fits, steps
+from cj_service.service import finish, incoming, judge_stats, live_fits, steps
 from cj_service.service.deps import Deps
 from cj_service.service.model import IN_FLIGHT, TERMINAL, Status, StepOutcome
 from contracts.huleedu.llm.v1 import llm_pb2
@@ -54,6 +58,7 @@ async def apply_results(
     deps: Deps, batch_id: str, results: Sequence[llm_pb2.ComparisonResult]
 ) -> StepOutcome:
     """Apply one batch's results under its row lock and run the step; commit before returning."""
+    results = [incoming.clean(r) for r in results]
     out = StepOutcome(batch_id)
     async with deps.db.transaction() as conn:
         batch = await batch_repo.lock_batch(conn, batch_id)
@@ -231,3 +236,4 @@ def _counters(batch, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for name in judge_stats.TOKENS:
         values[name] = getattr(batch, name) + sum(r[name] for r in rows)
     return values
+

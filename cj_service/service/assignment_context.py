@@ -10,9 +10,10 @@ Usage from the SubmitAssessment handler::
     check_rubric_override(ctx, has_override=bool(request.judge_rubric_override_content_id))
 
 `source` is anything with the two read methods of `AssignmentContextSource`; `fetch_texts`
-is one BatchGetContent round trip (cj_service.adapters.admin_content.ContentClient.fetch_texts
-does it). Every referenced text (student prompt, judge rubric, each anchor) must resolve, or
-the submission fails with FAILED_PRECONDITION CONTEXT_MISSING naming what is missing: the
+returns the stored texts of any number of ids (cj_service.adapters.admin_content.
+ContentClient.fetch_texts, in chunks within the content service's per-call limits). Every
+referenced text (student prompt, judge rubric, each anchor) must resolve, or the submission
+fails with FAILED_PRECONDITION CONTEXT_MISSING naming what is missing: the
 seed silently judged without a prompt when a reference was dangling. Not uploaded is not
 missing: an assignment without a prompt gets `student_prompt_text=None`.
 

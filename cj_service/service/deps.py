@@ -25,7 +25,7 @@ class Deps:
     db: Database
     metrics: Metrics
     llm: LLMClient
-    fetch_texts: FetchTexts  # one BatchGetContent round trip: {id: text}, missing ids left out
+    fetch_texts: FetchTexts  # any number of ids, fetched in chunks: {id: text}, missing left out
     admin_source: Any = None  # AssignmentContextSource (admin repository), None until wired
     kick: Callable[[str], None] = lambda batch_id: None  # dispatch a batch's PENDING rows
     notify_outbox: Callable[[], None] = lambda: None  # wake the outbox relay

@@ -3,7 +3,9 @@
 Rows are persisted PENDING before anything is sent; after SubmitComparisons accepts them they
 become SUBMITTED. A crash in between leaves PENDING rows that the recovery loop re-sends:
 llm_provider dedupes on request_id (= comparison id), so nothing is judged or paid twice.
-Requests it rejects outright become failed comparisons through the normal apply path.
+Requests it rejects outright become failed comparisons through the normal apply path, for
+good (not retryable): a pair whose message would not fit NATS (CONTENT_TOO_LARGE) is failed
+at once, never re-sent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ log = structlog.get_logger("cj_service.dispatch")
 RETRY_LATER = frozenset({"QUEUE_FULL", "DEPENDENCY_UNAVAILABLE"})
 _REJECTION_ERRORS = {
     "CONTEXT_TOO_LONG": llm_pb2.COMPARISON_ERROR_REASON_CONTEXT_TOO_LONG,
+    # too large for llm_provider's limits or its work queue's messages (NATS max_payload)
+    "CONTENT_TOO_LARGE": llm_pb2.COMPARISON_ERROR_REASON_CONTENT_TOO_LARGE,
     "PROVIDER_NOT_CONFIGURED": llm_pb2.COMPARISON_ERROR_REASON_PROVIDER_NOT_CONFIGURED,
 }
 

@@ -1,24 +1,39 @@
 """Outbox events of a finished batch, written in the transaction that finishes it, in the
 order subscribers receive them (docs/events.md): the terminal event first (completed, with the
-rich result after it; failed; cancelled), ResourceConsumption last."""
+rich result after it; failed; cancelled), ResourceConsumption last.
+
+Every event is written to fit one NATS message (`max_payload`, the server's limit, headers
+included): a large result in parts (event_parts.result_parts), any other event without its
+growable fields when it would not fit (event_parts.fitted, named in omitted_fields)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import structlog
 from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cj_service.adapters import comparison_repo, outbox_repo
-from cj_service.service import views
-from contracts import subjects
+from cj_service.service import event_parts, views
+from contracts import headers, subjects
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.events.v1 import events_pb2
 
+log = structlog.get_logger("cj_service.events")
 
-async def _add(conn, batch: Row, kind: str, subject: str, message) -> None:
+
+async def _add(
+    conn, batch: Row, kind: str, subject: str, message: Message, max_payload: int
+) -> None:
+    room = _room(batch, kind, message, max_payload)
+    message = event_parts.fitted(message, room)
+    if message.ByteSize() > room:  # nothing left to leave out: the relay dead-letters it
+        log.error("event_too_large", batch_id=batch.id, kind=kind, size=message.ByteSize(),
+                  room=room)
     await outbox_repo.add_event(
         conn,
         batch_id=batch.id,
@@ -27,6 +42,16 @@ async def _add(conn, batch: Row, kind: str, subject: str, message) -> None:
         message=message,
         correlation_id=batch.correlation_id,
     )
+
+
+def _room(batch: Row, kind: str, message: Message, max_payload: int) -> int:
+    """The payload bytes the event's headers leave under the server's max_payload."""
+    _, hdrs = headers.encode(
+        type(message)(),  # the headers as add_event writes them; the payload is not needed
+        msg_id=outbox_repo.event_id_of(batch.id, kind),
+        correlation_id=batch.correlation_id,
+    )
+    return max_payload - outbox_repo.wire_size(0, hdrs)
 
 
 async def model_usage(conn: AsyncConnection, batch_id: str) -> list[events_pb2.ModelUsage]:
@@ -49,9 +74,13 @@ def _made(models: Sequence[events_pb2.ModelUsage]) -> int:
 
 
 async def completed(
-    conn: AsyncConnection, batch: Row, results: cj_pb2.GetAssessmentResultsResponse
+    conn: AsyncConnection,
+    batch: Row,
+    results: cj_pb2.GetAssessmentResultsResponse,
+    *,
+    max_payload: int,
 ) -> None:
-    """Thin completion + rich result + resource consumption, one of each per batch."""
+    """Thin completion + rich result (in parts when large) + resource consumption."""
     models = await model_usage(conn, batch.id)
     assessment = views.assessment(batch)
     await _add(
@@ -70,15 +99,14 @@ async def completed(
             correlation_id=batch.correlation_id,
             metadata=dict(batch.metadata or {}),
         ),
+        max_payload,
     )
-    await _add(
+    await _results(
         conn,
         batch,
-        "result",
-        subjects.CJ_ASSESSMENT_RESULT,
+        results.essays,
         events_pb2.AssessmentResultPublished(
             assessment=assessment,
-            essays=results.essays,
             calibration=results.calibration,
             fit=results.fit,
             anchor_ids=[e.essay_id for e in results.essays if e.is_anchor],
@@ -89,11 +117,29 @@ async def completed(
             cost_usd=batch.cost_usd,
             usage=views.batch_usage(batch),
         ),
+        max_payload,
     )
-    await consumption(conn, batch, models)
+    await consumption(conn, batch, models, max_payload=max_payload)
 
 
-async def failed(conn: AsyncConnection, batch: Row) -> None:
+async def _results(
+    conn: AsyncConnection,
+    batch: Row,
+    essays: Sequence[cj_pb2.EssayResult],
+    head: events_pb2.AssessmentResultPublished,
+    max_payload: int,
+) -> None:
+    """The result's parts as rows of kind result, result.2, result.3... in order, so each
+    part's Nats-Msg-Id is fixed by (batch, part) (docs/events.md "Result parts")."""
+    room = _room(batch, "result", head, max_payload)
+    for part in event_parts.result_parts(head, essays, room):
+        kind = "result" if part.part == 1 else f"result.{part.part}"
+        await _add(conn, batch, kind, subjects.CJ_ASSESSMENT_RESULT, part, max_payload)
+
+
+async def failed(
+    conn: AsyncConnection, batch: Row, *, max_payload: int
+) -> None:
     assessment = views.assessment(batch)
     await _add(
         conn,
@@ -109,11 +155,14 @@ async def failed(conn: AsyncConnection, batch: Row) -> None:
             correlation_id=batch.correlation_id,
             metadata=dict(batch.metadata or {}),
         ),
+        max_payload,
     )
-    await consumption(conn, batch, await model_usage(conn, batch.id))
+    await consumption(conn, batch, await model_usage(conn, batch.id), max_payload=max_payload)
 
 
-async def cancelled(conn: AsyncConnection, batch: Row) -> None:
+async def cancelled(
+    conn: AsyncConnection, batch: Row, *, max_payload: int
+) -> None:
     """AssessmentCancelled with what the batch had done and spent, then its consumption."""
     await _add(
         conn,
@@ -131,12 +180,17 @@ async def cancelled(conn: AsyncConnection, batch: Row) -> None:
             correlation_id=batch.correlation_id,
             metadata=dict(batch.metadata or {}),
         ),
+        max_payload,
     )
-    await consumption(conn, batch, await model_usage(conn, batch.id))
+    await consumption(conn, batch, await model_usage(conn, batch.id), max_payload=max_payload)
 
 
 async def consumption(
-    conn: AsyncConnection, batch: Row, models: Sequence[events_pb2.ModelUsage]
+    conn: AsyncConnection,
+    batch: Row,
+    models: Sequence[events_pb2.ModelUsage],
+    *,
+    max_payload: int,
 ) -> None:
     await _add(
         conn,
@@ -152,6 +206,7 @@ async def consumption(
             recorded_at=views.timestamp(batch.finished_at),
             correlation_id=batch.correlation_id,
         ),
+        max_payload,
     )
 
 

@@ -28,7 +28,7 @@ async def finalize(
     """Final fit, grades and the three completion events, in the caller's transaction."""
     batch, final = await _end(conn, batch, deps, out, State.COMPLETED, _unfitted_reason(reason),
                               completion_reason=reason)
-    await events.completed(conn, batch, final)
+    await events.completed(conn, batch, final, max_payload=deps.max_payload)
     _finished(out, State.COMPLETED, reason, batch)
     return batch
 
@@ -104,7 +104,7 @@ async def fail(
 ) -> Row:
     batch, _ = await _end(conn, batch, deps, out, State.FAILED, results.NO_VERDICTS,
                           failure_reason=reason, detail=detail)
-    await events.failed(conn, batch)
+    await events.failed(conn, batch, max_payload=deps.max_payload)
     _finished(out, State.FAILED, reason, batch)
     return batch
 
@@ -114,7 +114,7 @@ async def cancel(
 ) -> Row:
     batch, _ = await _end(conn, batch, deps, out, State.CANCELLED, results.NO_VERDICTS,
                           detail=detail)
-    await events.cancelled(conn, batch)
+    await events.cancelled(conn, batch, max_payload=deps.max_payload)
     _finished(out, State.CANCELLED, "CANCELLED", batch)
     return batch
 

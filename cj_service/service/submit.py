@@ -7,13 +7,13 @@ a retry (or a concurrent duplicate on another replica) gets the original batch b
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Row
 
 from cj_service.adapters import batch_repo
-from cj_service.service import effects, finish, judge_check, steps, validation
+from cj_service.service import effects, finish, judge_check, limits, steps, validation
 from cj_service.service.assignment_context import (
     AssignmentContext,
     check_rubric_override,
@@ -21,8 +21,8 @@ from cj_service.service.assignment_context import (
 )
 from cj_service.service.deps import Deps
 from cj_service.service.model import ResolvedEssay, State, StepOutcome, SubmitCommand
-from contracts import ids
-from contracts.errors import failed_precondition, invalid_argument, unavailable
+from contracts import ids, text
+from contracts.errors import ServiceError, failed_precondition, invalid_argument, unavailable
 
 SEED_MASK = (1 << 63) - 1
 
@@ -43,10 +43,10 @@ class Context:
 
 async def submit_assessment(deps: Deps, cmd: SubmitCommand) -> tuple[Row, bool]:
     """Returns (batch row, duplicate)."""
+    validation.validate(cmd)  # first: nothing unchecked may reach SQL, not even the replay
     existing = await _replay(deps, cmd)
     if existing is not None:
         return existing, True
-    validation.validate(cmd)
     cmd = replace(cmd, judge=await judge_check.resolve(deps, cmd.judge))
     ctx = await _context(deps, cmd)
     essays = await _essays(deps, cmd, ctx)
@@ -67,16 +67,16 @@ async def _replay(deps: Deps, cmd: SubmitCommand) -> Row | None:
         if seen is None:
             return None
         if seen.fingerprint != cmd.fingerprint:
-            raise invalid_argument(
-                "REQUEST_ID_CONFLICT",
-                f"request_id {cmd.request_id!r} was used for a different submission",
-                request_id=cmd.request_id,
+            raise validation.request_id_conflict(
+                cmd.request_id,
+                f"request_id {text.clip(cmd.request_id)!r} was used for a different submission",
             )
         return await batch_repo.get_batch(conn, seen.batch_id)
 
 
 async def _context(deps: Deps, cmd: SubmitCommand) -> Context:
-    """Assignment context (if any) with the request's overrides applied, every text resolved."""
+    """Assignment context (if any) with the request's overrides applied, every text resolved
+    and held to the context limits (texts stored before the limits existed included)."""
     assignment = await _assignment(deps, cmd) if cmd.assignment_id else None
     refs = [r for r in (cmd.student_prompt_content_id, cmd.judge_rubric_override_content_id) if r]
     texts = await deps.fetch_texts(refs) if refs else {}
@@ -92,15 +92,26 @@ async def _context(deps: Deps, cmd: SubmitCommand) -> Context:
             field="grade_scale_id",
         )
     return Context(
-        instructions=cmd.instructions_text or (a.instructions_text if a else ""),
-        student_prompt=texts.get(cmd.student_prompt_content_id)
-        or ((a.student_prompt_text or "") if a else ""),
-        rubric=texts.get(cmd.judge_rubric_override_content_id)
-        or ((a.judge_rubric_text or "") if a else ""),
+        instructions=_chosen(("instructions_text", cmd.instructions_text),
+                             ("assignment.instructions_text", a.instructions_text if a else "")),
+        student_prompt=_chosen(
+            ("student_prompt_content_id", texts.get(cmd.student_prompt_content_id, "")),
+            ("assignment.student_prompt", (a.student_prompt_text or "") if a else "")),
+        rubric=_chosen(
+            ("judge_rubric_override_content_id",
+             texts.get(cmd.judge_rubric_override_content_id, "")),
+            ("assignment.judge_rubric", (a.judge_rubric_text or "") if a else "")),
         grade_scale_id=scale,
         origin=str(a.context_origin.value) if a else "",
         anchors=tuple(_anchors(a)) if a else (),
     )
+
+
+def _chosen(own: tuple[str, str], inherited: tuple[str, str]) -> str:
+    """The request's text, else the assignment's: (field it came from, text)."""
+    field, value = own if own[1] else inherited
+    text.check(field, value, limits.CONTEXT)
+    return value
 
 
 async def _assignment(deps: Deps, cmd: SubmitCommand) -> AssignmentContext:
@@ -118,26 +129,18 @@ async def _assignment(deps: Deps, cmd: SubmitCommand) -> AssignmentContext:
 
 
 def _anchors(ctx: AssignmentContext) -> list[ResolvedEssay]:
-    return [
-        ResolvedEssay(
-            essay_id=f"anchor-{a.anchor_id}",
-            text=a.text,
-            display_name=a.label,
-            content_id=a.content_id,
-            is_anchor=True,
-            anchor_grade=a.grade,
-        )
-        for a in ctx.anchors
-    ]
+    anchors = []
+    for a in ctx.anchors:
+        essay_id = f"anchor-{a.anchor_id}"
+        validation.check_essay_text("assignment.anchors", a.text, essay_id=essay_id)
+        anchors.append(ResolvedEssay(essay_id=essay_id, text=a.text, display_name=a.label,
+                                     content_id=a.content_id, is_anchor=True,
+                                     anchor_grade=a.grade))
+    return anchors
 
 
 async def _essays(deps: Deps, cmd: SubmitCommand, ctx: Context) -> list[ResolvedEssay]:
-    refs = list(dict.fromkeys(e.content_id for e in cmd.essays if e.content_id))
-    texts = await deps.fetch_texts(refs) if refs else {}
-    missing = [r for r in refs if r not in texts]
-    if missing:
-        named = [e.essay_id for e in cmd.essays if e.content_id in set(missing)]
-        raise validation.missing_context(f"texts of essays {', '.join(named)}", missing)
+    texts = await _essay_texts(deps, cmd)
     essays = [
         ResolvedEssay(
             essay_id=e.essay_id,
@@ -154,7 +157,45 @@ async def _essays(deps: Deps, cmd: SubmitCommand, ctx: Context) -> list[Resolved
     validation.check_anchor_grades(
         [(e.essay_id, e.anchor_grade) for e in essays if e.is_anchor], ctx.grade_scale_id
     )
+    validation.check_batch(essays, (ctx.instructions, ctx.student_prompt, ctx.rubric),
+                           max_payload=deps.max_payload)
     return essays
+
+
+async def _essay_texts(deps: Deps, cmd: SubmitCommand) -> dict[str, str]:
+    """Texts of the essays given by content id, fetched a slice at a time and held to the
+    essay rules as they arrive: a batch naming blobs too large to be essays is refused,
+    naming the essay, before they fill memory."""
+    owners: dict[str, tuple[str, str]] = {}  # content id -> (field, essay id) of its first essay
+    for i, e in enumerate(cmd.essays):
+        if e.content_id:
+            owners.setdefault(e.content_id, (f"essays[{i}].content_id", e.essay_id))
+    refs, total = list(owners), 0
+    texts: dict[str, str] = {}
+    for start in range(0, len(refs), limits.CONTENT_IDS_PER_SLICE):
+        found = await _fetch_essays(deps, refs[start:start + limits.CONTENT_IDS_PER_SLICE], owners)
+        for ref, body in found.items():
+            validation.check_essay_text(owners[ref][0], body, essay_id=owners[ref][1])
+            total += len(body.encode("utf-8"))
+        validation.check_total(total)
+        texts.update(found)
+    missing = set(refs) - set(texts)
+    if missing:
+        named = [e.essay_id for e in cmd.essays if e.content_id in missing]
+        raise validation.missing_context(f"texts of essays {validation.some(named)}",
+                                         sorted(missing))
+    return texts
+
+
+async def _fetch_essays(deps: Deps, refs: list[str],
+                        owners: dict[str, tuple[str, str]]) -> Mapping[str, str]:
+    try:
+        return await deps.fetch_texts(refs)
+    except ServiceError as error:  # e.g. CONTENT_NOT_UTF8 of one blob: say whose it is
+        owner = owners.get(error.metadata.get("content_id", ""))
+        if owner is None:
+            raise
+        raise validation.about_essay(error, owner[1]) from None
 
 
 async def _store(

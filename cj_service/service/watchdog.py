@@ -8,11 +8,18 @@ It also applies the provider-patience rule (domain/judge_health.py: no verdict f
 batch's provider_patience and only provider-health failures since the last one fail the
 batch as PROVIDER_UNAVAILABLE; a provider answering 504 kept a batch RUNNING for an hour),
 and re-sends the cancellations llm_provider did not confirm (provider_cancel.py).
+
+One batch cannot break a round: its stored timeouts are used within
+[0, batch_repo.MAX_TIMEOUT_S], and a
+check that fails is logged and counted (action "error") while the round goes on.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from collections.abc import Awaitable, Callable
+
+import structlog
+from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
 from cj_service.adapters import batch_repo, comparison_repo
@@ -22,21 +29,28 @@ from cj_service.service import effects, finish, provider_cancel, steps
 from cj_service.service.deps import Deps
 from cj_service.service.model import Status, StepOutcome
 
-_STALE = text(
-    "state IN ('SUBMITTED', 'RUNNING') "
-    "AND progress_at < now() - make_interval(secs => stall_timeout_s)"
-)
-
-
+log = structlog.get_logger("cj_service.watchdog")
 async def sweep(deps: Deps) -> list[StepOutcome]:
     """One watchdog round over every stalled or impatient batch, then the cancellations."""
     async with deps.db.read() as conn:
         stalled = await batch_repo.stalled_batch_ids(conn)
         impatient = await batch_repo.impatient_batch_ids(conn)
-    outcomes = [await check_batch(deps, batch_id) for batch_id in stalled]
-    outcomes += [await check_patience(deps, b) for b in impatient if b not in stalled]
+    outcomes = [await _guarded(deps, check_batch, b) for b in stalled]
+    outcomes += [await _guarded(deps, check_patience, b) for b in impatient if b not in stalled]
     await provider_cancel.retry_pending(deps)
     return [o for o in outcomes if o.finished]
+
+
+async def _guarded(
+    deps: Deps, check: Callable[[Deps, str], Awaitable[StepOutcome]], batch_id: str
+) -> StepOutcome:
+    """One batch's check; a failure is logged and counted, and the round goes on."""
+    try:
+        return await check(deps, batch_id)
+    except Exception:
+        log.exception("watchdog_check_failed", batch_id=batch_id, check=check.__name__)
+        deps.metrics.watchdog.labels(action="error").inc()
+        return StepOutcome(batch_id)
 
 
 async def check_batch(deps: Deps, batch_id: str) -> StepOutcome:
@@ -44,7 +58,7 @@ async def check_batch(deps: Deps, batch_id: str) -> StepOutcome:
     async with deps.db.transaction() as conn:
         stmt = (
             batches.select()
-            .where(batches.c.id == batch_id, _STALE)
+            .where(batches.c.id == batch_id, batch_repo.STALE)
             .with_for_update(skip_locked=True)
         )
         batch = (await conn.execute(stmt)).first()
@@ -78,8 +92,6 @@ async def check_patience(deps: Deps, batch_id: str) -> StepOutcome:
     deps.metrics.watchdog.labels(action="provider_unavailable").inc()
     effects.after_commit(deps, out)
     return out
-
-
 
 
 def _impatient(batch: Row) -> bool:

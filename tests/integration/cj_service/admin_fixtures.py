@@ -37,6 +37,8 @@ __all__ = ["admin_cj_db", "admin_content_db", "admin_mesh", "bootstrapped_cj", "
 TEST_AUTH = AuthConfig(algorithm="HS256", key="admin-tests-secret-at-least-32-bytes!!",
                        issuer="huleedu-tests", audience="huleedu-cj-admin-tests")
 ANCHOR_MIN_CHARS = 40
+MESSAGE_SIZES = [("grpc.max_receive_message_length", channels.MAX_MESSAGE_BYTES),
+                 ("grpc.max_send_message_length", channels.MAX_MESSAGE_BYTES)]
 ESSAY = ("The essay argues its case with care, weighing evidence on both sides before it "
          "reaches a conclusion the reader can check. ")
 
@@ -94,7 +96,8 @@ class AdminMesh:
 async def _serve_admin(repo: AdminRepository, content: ContentClient,
                        auth: AuthConfig) -> tuple[grpc.aio.Server, int]:
     server = grpc.aio.server(interceptors=[LoggingInterceptor("cj_service"),
-                                           AdminAuthInterceptor(auth)])
+                                           AdminAuthInterceptor(auth)],
+                             options=MESSAGE_SIZES)  # as cj_service's bootstrap serves
     servicer = CJAdminServicer(repo, content,
                                settings=AdminSettings(anchor_min_chars=ANCHOR_MIN_CHARS))
     cj_service_pb2_grpc.add_CJAdminServiceServicer_to_server(servicer, server)
@@ -126,7 +129,7 @@ async def start_admin_mesh(admin_content_db: str) -> AsyncIterator[Callable[...,
         server, port = await _serve_admin(repo, content, auth)
         cleanups.append(lambda: server.stop(grace=None))
         address = f"127.0.0.1:{port}"
-        channel = grpc.aio.insecure_channel(address)
+        channel = grpc.aio.insecure_channel(address, options=MESSAGE_SIZES)
         cleanups.append(channel.close)
         return AdminMesh(address, content_app.address, repo, content, channel)
 

@@ -57,14 +57,15 @@ async def test_nothing_uploaded_is_none_not_missing(admin_mesh: AdminMesh) -> No
 
 
 async def test_only_anchors_on_the_current_scale_are_included(admin_mesh: AdminMesh) -> None:
-    assignment_id = await assignment_on(admin_mesh, "swedish_8_anchor")
-    await register(admin_mesh, assignment_id, "old", "C")
-    scope = pb.InstructionScope(assignment_id=assignment_id)
-    await admin_mesh.call("DeleteAssessmentInstruction",
-                          pb.DeleteAssessmentInstructionRequest(scope=scope))
-    await admin_mesh.call("UpsertAssessmentInstruction", pb.UpsertAssessmentInstructionRequest(
-        request_id=unique_name("r"), scope=scope, grade_scale_id="eng5_np_national_9_step"))
+    # Upserts no longer let an assignment's scale move away from its anchors; an anchor on
+    # another scale is one stored before that rule, written here straight to the table.
+    assignment_id = await assignment_on(admin_mesh, "eng5_np_national_9_step")
     await register(admin_mesh, assignment_id, "new", "4")
+    async with admin_mesh.repo.transaction() as tx:
+        await tx.upsert_anchor({
+            "anchor_id": unique_name("legacy"), "assignment_id": assignment_id, "label": "old",
+            "grade": "C", "grade_scale_id": "swedish_8_anchor",
+            "content_id": ids.content_id_for(b"an old anchor")})
     ctx = await load(admin_mesh, assignment_id)
     assert [(a.label, a.grade) for a in ctx.anchors] == [("new", "4")]
 

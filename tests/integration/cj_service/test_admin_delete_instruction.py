@@ -1,4 +1,4 @@
-"""DeleteAssessmentInstruction removes a scope's instruction; deleting twice is harmless."""
+"""DeleteAssessmentInstruction removes a scope's instruction; deleting it again is NOT_FOUND."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.integration.cj_service.admin_fixtures import AdminMesh
 pytestmark = pytest.mark.integration
 
 
-async def test_deleting_an_instruction_removes_it_and_a_repeat_deletes_nothing(
+async def test_deleting_an_instruction_removes_it_and_a_repeat_is_not_found(
     admin_mesh: AdminMesh,
 ) -> None:
     scope = pb.InstructionScope(assignment_id=unique_name("assignment"))
@@ -22,7 +22,9 @@ async def test_deleting_an_instruction_removes_it_and_a_repeat_deletes_nothing(
         request_id=unique_name("r"), scope=scope, grade_scale_id="swedish_8_anchor"))
     delete = pb.DeleteAssessmentInstructionRequest(scope=scope)
     assert (await admin_mesh.call("DeleteAssessmentInstruction", delete)).deleted
-    assert not (await admin_mesh.call("DeleteAssessmentInstruction", delete)).deleted
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await admin_mesh.call("DeleteAssessmentInstruction", delete)
+    assert reason_of(caught.value) == "INSTRUCTION_NOT_FOUND"
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await admin_mesh.call("GetAssessmentInstruction",
                               pb.GetAssessmentInstructionRequest(scope=scope))

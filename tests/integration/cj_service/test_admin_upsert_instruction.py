@@ -76,7 +76,7 @@ async def test_reusing_a_request_id_for_another_request_is_refused(admin_mesh: A
     await admin_mesh.call("UpsertAssessmentInstruction", request)
     request.instructions_text = "something else"
     err = await failure(admin_mesh, request)
-    assert (err.code(), reason_of(err)) == (grpc.StatusCode.INVALID_ARGUMENT,
+    assert (err.code(), reason_of(err)) == (grpc.StatusCode.ALREADY_EXISTS,
                                             "REQUEST_ID_CONFLICT")
 
 

@@ -72,6 +72,7 @@ async def test_a_cancel_request_id_cannot_be_reused_for_another_batch(cj):
     await cancel(cj, first.assessment_id, request_id="c-3")
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await cancel(cj, second.assessment_id, request_id="c-3")
+    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert reason_of(err.value) == "REQUEST_ID_CONFLICT"
 
 

@@ -11,6 +11,7 @@ from cj_service.adapters.tables import comparisons
 from cj_service.config import PipelineSettings
 from cj_service.service import dispatch
 from contracts.huleedu.cj.v1 import cj_pb2
+from contracts.huleedu.llm.v1 import llm_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403
 
@@ -83,3 +84,26 @@ async def test_a_request_llm_provider_rejects_becomes_a_failed_comparison(start_
     rejected = next(c for c in records.comparisons if c.comparison_id == first)
     assert rejected.status == cj_pb2.COMPARISON_STATUS_FAILED
     assert "CONTEXT_TOO_LONG" in rejected.error.message and not rejected.error.retryable
+
+
+async def test_a_request_too_large_for_the_queue_fails_for_good_at_once(start_cj):
+    """llm_provider refuses a pair whose message would not fit NATS (CONTENT_TOO_LARGE): the
+    comparison fails as CONTENT_TOO_LARGE, not retryable, and is never sent again."""
+    cj = await start_cj(pipeline=QUICK_RECOVERY)
+    cj.provider.unavailable = True
+    a = (await cj.submit(3, stopping=cj_pb2.StoppingOptions(budget=2, max_in_flight=1))).assessment
+    records = await cj.stub.ListAssessmentComparisons(
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
+    first = records.comparisons[0]
+    cj.provider.reject[first.comparison_id] = "CONTENT_TOO_LARGE"
+    cj.provider.unavailable = False
+    (sent,) = await cj.wait_requests(a.assessment_id, 1)
+    records = await cj.stub.ListAssessmentComparisons(
+        cj_pb2.ListAssessmentComparisonsRequest(assessment_id=a.assessment_id)
+    )
+    rejected = next(c for c in records.comparisons if c.comparison_id == first.comparison_id)
+    assert rejected.status == cj_pb2.COMPARISON_STATUS_FAILED
+    assert rejected.error.reason == llm_pb2.COMPARISON_ERROR_REASON_CONTENT_TOO_LARGE
+    assert not rejected.error.retryable and "CONTENT_TOO_LARGE" in rejected.error.message
+    assert sent.request_id != first.comparison_id

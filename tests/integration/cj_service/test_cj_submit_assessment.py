@@ -91,7 +91,7 @@ async def test_reusing_a_request_id_for_a_different_submission_is_refused(cj):
     await cj.submit(3, request_id="reused")
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await cj.submit(4, request_id="reused")
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert reason_of(err.value) == "REQUEST_ID_CONFLICT"
 
 

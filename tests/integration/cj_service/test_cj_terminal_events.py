@@ -38,7 +38,6 @@ def _batch_of(message) -> str:
     return message.assessment_id
 
 
-
 async def test_a_completed_batch_publishes_completed_result_then_consumption(cj):
     a = (await cj.submit(3, stopping=cj_pb2.StoppingOptions(budget=3, max_in_flight=3))).assessment
 
@@ -55,6 +54,8 @@ async def test_a_completed_batch_publishes_completed_result_then_consumption(cj)
         subjects.CJ_RESOURCE_CONSUMPTION,
     ]
     assert events[1][1].assessment.simulated_judge  # the rich result says who judged
+    assert (events[1][1].part, events[1][1].part_count) == (1, 1)  # one message holds it
+    assert len(events[1][1].essays) == 3 and not events[1][1].omitted_fields
 
 
 async def test_a_failed_batch_publishes_failed_with_its_failure_counts_then_consumption(cj):

@@ -7,7 +7,10 @@ import dataclasses
 
 import pytest
 from google.protobuf.duration_pb2 import Duration
+from sqlalchemy import update
 
+from cj_service.adapters import batch_repo
+from cj_service.adapters.tables import batches
 from cj_service.config import PipelineSettings
 from cj_service.service import watchdog
 from contracts.huleedu.cj.v1 import cj_pb2
@@ -28,6 +31,10 @@ def stalling(seconds: float, **kwargs) -> cj_pb2.StoppingOptions:
     )
 
 
+async def write_columns(cj, batch_id: str, **values) -> None:
+    """A row as an older version (or a bad migration) may have left it."""
+    async with cj.app.deps.db.transaction() as conn:
+        await conn.execute(update(batches).where(batches.c.id == batch_id).values(**values))
 
 
 async def test_a_stalled_batch_with_enough_verdicts_is_finalized_and_late_results_change_nothing(
@@ -91,8 +98,41 @@ async def test_the_watchdog_skips_a_batch_whose_step_holds_the_lock(start_cj):
     assert out.finished == "FAILED"
 
 
-async def _stale(cj, batch_id: str) -> bool:
-    from cj_service.adapters import batch_repo
+async def test_absurd_stored_timeouts_neither_break_the_watchdog_nor_end_their_batch(start_cj):
+    """3e11 s made `now() - interval` overflow and the watchdog fail for every batch."""
+    cj = await start_cj(pipeline=FAST)
+    absurd = []
+    for value in (3e11, 1e308, float("inf"), float("nan")):
+        a = (await cj.submit(3, stopping=stalling(60, budget=6))).assessment
+        await write_columns(
+            cj, a.assessment_id, stall_timeout_s=value, provider_patience_s=value,
+            failed_since_verdict={"TIMEOUT": 1},
+        )
+        absurd.append(a.assessment_id)
+    normal = (await cj.submit(4, stopping=stalling(1, budget=8))).assessment
+    await cj.wait_requests(normal.assessment_id, 1)
+    done = await wait_until(lambda: cj.ended(normal.assessment_id), timeout=15)
+    assert done.state == cj_pb2.ASSESSMENT_STATE_FAILED
+    assert done.failure_reason == cj_pb2.FAILURE_REASON_STALLED
+    for batch_id in absurd:
+        assert (await cj.get(batch_id)).state == cj_pb2.ASSESSMENT_STATE_RUNNING
 
+
+async def test_a_batch_that_cannot_be_ended_does_not_stop_the_others_being_checked(start_cj):
+    cj = await start_cj(pipeline=FAST)
+    broken = (await cj.submit(4, stopping=stalling(1, budget=30, max_in_flight=6))).assessment
+    # Its final fit cannot project grades on a scale that does not exist (a row written by
+    # hand), so finalizing it raises every round.
+    await write_columns(cj, broken.assessment_id, grade_scale_id="no_such_scale")
+    await cj.answer(await cj.wait_requests(broken.assessment_id, 4))
+    await wait_until(lambda: cj.counted("judged") == 4)
+    normal = (await cj.submit(4, stopping=stalling(1, budget=8))).assessment
+    done = await wait_until(lambda: cj.ended(normal.assessment_id), timeout=15)
+    assert done.failure_reason == cj_pb2.FAILURE_REASON_STALLED
+    assert (await cj.get(broken.assessment_id)).state == cj_pb2.ASSESSMENT_STATE_RUNNING
+    assert cj.sample("huleedu_cj_watchdog_actions_total", action="error") >= 1
+
+
+async def _stale(cj, batch_id: str) -> bool:
     async with cj.app.deps.db.read() as conn:
         return batch_id in await batch_repo.stalled_batch_ids(conn)

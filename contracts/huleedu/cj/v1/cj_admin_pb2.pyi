@@ -59,9 +59,9 @@ class InstructionScope(_message.Message):
     ASSIGNMENT_ID_FIELD_NUMBER: _builtins.int
     COURSE_ID_FIELD_NUMBER: _builtins.int
     assignment_id: _builtins.str
-    """Assignment id."""
+    """Assignment id. At most 256 bytes, one line."""
     course_id: _builtins.str
-    """Course id."""
+    """Course id. At most 256 bytes, one line."""
     def __init__(
         self,
         *,
@@ -136,7 +136,9 @@ Global___AssessmentInstruction: _TypeAlias = AssessmentInstruction  # noqa: Y015
 
 @_typing.final
 class UpsertAssessmentInstructionRequest(_message.Message):
-    """UpsertAssessmentInstructionRequest creates or updates an instruction."""
+    """UpsertAssessmentInstructionRequest creates or updates an instruction. Limits:
+    cj_service/README.md; a refused request writes nothing.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -146,11 +148,17 @@ class UpsertAssessmentInstructionRequest(_message.Message):
     GRADE_SCALE_ID_FIELD_NUMBER: _builtins.int
     CONTEXT_ORIGIN_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Client-chosen id for idempotent retries."""
+    """Client-chosen id for idempotent retries; reused for another request it is
+    ALREADY_EXISTS REQUEST_ID_CONFLICT. Required, at most 256 bytes, one line.
+    """
     instructions_text: _builtins.str
-    """Instructions shown to the judge."""
+    """Instructions shown to the judge: at most 64 KiB (65536 bytes), no control character but
+    tab and line breaks, a visible character when not empty (empty keeps the stored text).
+    """
     grade_scale_id: _builtins.str
-    """Grade scale id."""
+    """Grade scale id. Immutable once set; while the assignment has anchors (also after its
+    instruction was deleted) it can only be theirs: FAILED_PRECONDITION IMMUTABLE_FIELD.
+    """
     context_origin: Global___ContextOrigin.ValueType
     """Context origin."""
     @_builtins.property
@@ -260,9 +268,9 @@ class ListAssessmentInstructionsRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     GRADE_SCALE_ID_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
-    """Maximum per page (default 50, max 500)."""
+    """Maximum per page (default 50, max 500; more is served as 500)."""
     page_token: _builtins.str
-    """Token from a previous response."""
+    """Token from a previous response (at most 4 KiB); any other is INVALID_PAGE_TOKEN."""
     grade_scale_id: _builtins.str
     """Only this grade scale; empty means all."""
     def __init__(
@@ -344,7 +352,7 @@ class DeleteAssessmentInstructionResponse(_message.Message):
 
     DELETED_FIELD_NUMBER: _builtins.int
     deleted: _builtins.bool
-    """True when something was deleted."""
+    """True: the instruction was deleted (an unknown scope is NOT_FOUND INSTRUCTION_NOT_FOUND)."""
     def __init__(
         self,
         *,
@@ -368,11 +376,13 @@ class UploadStudentPromptRequest(_message.Message):
     ASSIGNMENT_ID_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Client-chosen id for idempotent retries."""
+    """Client-chosen id for idempotent retries. Required, at most 256 bytes, one line."""
     assignment_id: _builtins.str
-    """Assignment id; its instruction must exist."""
+    """Assignment id; its instruction must exist. At most 256 bytes, one line."""
     text: _builtins.str
-    """Prompt text."""
+    """Prompt text: at most 64 KiB, no control character but tab and line breaks, at least one
+    visible character (else CONTENT_EMPTY).
+    """
     def __init__(
         self,
         *,
@@ -422,7 +432,7 @@ class GetStudentPromptRequest(_message.Message):
 
     ASSIGNMENT_ID_FIELD_NUMBER: _builtins.int
     assignment_id: _builtins.str
-    """Assignment id."""
+    """Assignment id. Required, at most 256 bytes, one line."""
     def __init__(
         self,
         *,
@@ -476,11 +486,13 @@ class UploadJudgeRubricRequest(_message.Message):
     ASSIGNMENT_ID_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Client-chosen id for idempotent retries."""
+    """Client-chosen id for idempotent retries. Required, at most 256 bytes, one line."""
     assignment_id: _builtins.str
-    """Assignment id; its instruction must exist."""
+    """Assignment id; its instruction must exist. At most 256 bytes, one line."""
     text: _builtins.str
-    """Rubric text."""
+    """Rubric text: at most 64 KiB, no control character but tab and line breaks, at least one
+    visible character (else CONTENT_EMPTY).
+    """
     def __init__(
         self,
         *,
@@ -530,7 +542,7 @@ class GetJudgeRubricRequest(_message.Message):
 
     ASSIGNMENT_ID_FIELD_NUMBER: _builtins.int
     assignment_id: _builtins.str
-    """Assignment id."""
+    """Assignment id. Required, at most 256 bytes, one line."""
     def __init__(
         self,
         *,
@@ -641,17 +653,21 @@ class RegisterAnchorRequest(_message.Message):
     TEXT_FIELD_NUMBER: _builtins.int
     CONTENT_ID_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Client-chosen id for idempotent retries."""
+    """Client-chosen id for idempotent retries. Required, at most 256 bytes, one line."""
     assignment_id: _builtins.str
-    """Assignment id; its instruction must exist."""
+    """Assignment id; its instruction must exist. At most 256 bytes, one line."""
     label: _builtins.str
-    """Label."""
+    """Label. Required, at most 256 bytes, one line."""
     grade: _builtins.str
-    """Known grade; must be on the assignment's scale."""
+    """Known grade; must be on the assignment's scale. At most 256 bytes, one line."""
     text: _builtins.str
-    """Inline text (stored in the content service)."""
+    """Inline text (stored in the content service): at most 256 KiB, no control character
+    but tab and line breaks, at least one visible character (else CONTENT_EMPTY).
+    """
     content_id: _builtins.str
-    """Content id of already stored text."""
+    """Content id of already stored text (64 lowercase hex characters); the stored text must
+    keep the rules of `text`.
+    """
     def __init__(
         self,
         *,
@@ -710,11 +726,11 @@ class ListAnchorsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     assignment_id: _builtins.str
-    """Assignment id."""
+    """Assignment id. Required, at most 256 bytes, one line."""
     page_size: _builtins.int
-    """Maximum per page (default 100, max 1000)."""
+    """Maximum per page (default 100, max 1000; more is served as 1000)."""
     page_token: _builtins.str
-    """Token from a previous response."""
+    """Token from a previous response (at most 4 KiB); any other is INVALID_PAGE_TOKEN."""
     def __init__(
         self,
         *,
@@ -772,7 +788,7 @@ class DeleteAnchorRequest(_message.Message):
 
     ANCHOR_ID_FIELD_NUMBER: _builtins.int
     anchor_id: _builtins.str
-    """Anchor id."""
+    """Anchor id. Required, at most 256 bytes, one line."""
     def __init__(
         self,
         *,
@@ -794,7 +810,7 @@ class DeleteAnchorResponse(_message.Message):
 
     DELETED_FIELD_NUMBER: _builtins.int
     deleted: _builtins.bool
-    """True when something was deleted."""
+    """True: the anchor was deleted (an unknown id is NOT_FOUND ANCHOR_NOT_FOUND)."""
     def __init__(
         self,
         *,

@@ -185,7 +185,11 @@ Global___ComparisonStatus: _TypeAlias = ComparisonStatus  # noqa: Y015
 
 @_typing.final
 class EssayInput(_message.Message):
-    """EssayInput is one essay of a submission, by content id or inline text."""
+    """EssayInput is one essay of a submission, by content id or inline text.
+    Limits (cj_service/README.md): ids and names at most 256 bytes of printable characters;
+    a size over a limit is RESOURCE_EXHAUSTED CONTENT_TOO_LARGE, a bad character
+    INVALID_ARGUMENT, each naming the field and the essay.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -195,15 +199,26 @@ class EssayInput(_message.Message):
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
     ANCHOR_GRADE_FIELD_NUMBER: _builtins.int
     essay_id: _builtins.str
-    """Caller's essay id, unique within the submission; never shown to the judge."""
+    """Caller's essay id, unique within the submission; never shown to the judge. Required, at
+    most 256 bytes, one line.
+    """
     content_id: _builtins.str
-    """Content service id of the text."""
+    """Content service id of the text (64 lowercase hex characters). The stored text is
+    fetched at submission and must keep the rules of `text`.
+    """
     text: _builtins.str
-    """The text itself."""
+    """The text itself: at most 256 KiB (262144 bytes) of UTF-8; no NUL or other control
+    character but tab, line feed and carriage return; at least one visible character
+    (else CONTENT_EMPTY).
+    """
     display_name: _builtins.str
-    """Display name for reports (e.g. a file name); never shown to the judge."""
+    """Display name for reports (e.g. a file name); never shown to the judge. At most 256
+    bytes, one line.
+    """
     anchor_grade: _builtins.str
-    """Known grade when this essay is an inline anchor; empty for student essays."""
+    """Known grade when this essay is an inline anchor; empty for student essays. At most 256
+    bytes, one line.
+    """
     def __init__(
         self,
         *,
@@ -237,29 +252,37 @@ class StoppingOptions(_message.Message):
     STALL_TIMEOUT_FIELD_NUMBER: _builtins.int
     PROVIDER_PATIENCE_FIELD_NUMBER: _builtins.int
     budget: _builtins.int
-    """Maximum number of successful comparisons; 0 means the service default."""
+    """Maximum number of successful comparisons; 0 means the service default. At most
+    10,000,000.
+    """
     target_reliability: _builtins.float
-    """Stop when the honest reliability reaches this (0 means the service default)."""
+    """Stop when the honest reliability reaches this (0 means the service default); in [0, 1)."""
     min_comparisons_per_essay: _builtins.int
     """Do not stop on reliability before every essay has this many comparisons. An essay never
     judged after CJ_MAX_PAIR_ATTEMPTS of its pairs failed for good (e.g. too long for the
-    model) gets no more pairs and is not waited for; its comparison_count stays 0.
+    model) gets no more pairs and is not waited for; its comparison_count stays 0. At most
+    1000.
     """
     max_in_flight: _builtins.int
     """Comparisons kept in flight at once; 0 means the service default (CJ_MAX_IN_FLIGHT, and
-    at most one per two texts, so that each round of pairs is planned from verdicts).
+    at most one per two texts, so that each round of pairs is planned from verdicts). At
+    most 10,000.
     """
     min_judge_success_rate: _builtins.float
-    """Fail the batch when the judge's success rate falls below this (0 means default)."""
+    """Fail the batch when the judge's success rate falls below this (0 means default); in
+    [0, 1].
+    """
     @_builtins.property
     def stall_timeout(self) -> _duration_pb2.Duration:
-        """Finalize or fail a batch that makes no progress for this long; unset means default."""
+        """Finalize or fail a batch that makes no progress for this long; unset means default
+        (CJ_STALL_TIMEOUT_S, 900 s). In (0, 24 h].
+        """
 
     @_builtins.property
     def provider_patience(self) -> _duration_pb2.Duration:
         """Fail the batch with PROVIDER_UNAVAILABLE when its judge has produced only
         provider-health failures (5xx, timeouts, connection errors, open circuit) and no verdict
-        for this long; unset means default (CJ_PROVIDER_PATIENCE_S, 300 s).
+        for this long; unset means default (CJ_PROVIDER_PATIENCE_S, 300 s). In (0, 24 h].
         """
 
     def __init__(
@@ -283,7 +306,10 @@ Global___StoppingOptions: _TypeAlias = StoppingOptions  # noqa: Y015
 
 @_typing.final
 class SubmitAssessmentRequest(_message.Message):
-    """SubmitAssessmentRequest starts a comparative-judgement batch."""
+    """SubmitAssessmentRequest starts a comparative-judgement batch. Every field is checked
+    before anything is stored (cj_service/README.md, "Limits"); a refused request writes
+    nothing.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -320,28 +346,47 @@ class SubmitAssessmentRequest(_message.Message):
     METADATA_FIELD_NUMBER: _builtins.int
     SEED_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
-    """Client-chosen id; a retry with the same id returns the original answer."""
+    """Client-chosen id; a retry with the same id returns the original answer, a different
+    request under it is ALREADY_EXISTS REQUEST_ID_CONFLICT. Required, at most 256 bytes, one
+    line.
+    """
     assignment_id: _builtins.str
-    """Assignment whose instructions, prompt, rubric and anchors apply; optional."""
+    """Assignment whose instructions, prompt, rubric and anchors apply; optional. At most 256
+    bytes, one line.
+    """
     student_prompt_content_id: _builtins.str
-    """Content id of the student prompt; overrides the assignment's."""
+    """Content id of the student prompt; overrides the assignment's. The stored text must keep
+    the rules of `instructions_text`.
+    """
     judge_rubric_override_content_id: _builtins.str
-    """Content id of a judge rubric overriding the assignment's."""
+    """Content id of a judge rubric overriding the assignment's. The stored text must keep the
+    rules of `instructions_text`.
+    """
     instructions_text: _builtins.str
-    """Assessment instructions text overriding the assignment's."""
+    """Assessment instructions text overriding the assignment's: at most 64 KiB (65536 bytes),
+    no control character but tab and line breaks, a visible character when not empty.
+    """
     grade_scale_id: _builtins.str
-    """Grade scale for inline anchors when there is no assignment."""
+    """Grade scale for inline anchors when there is no assignment. At most 256 bytes; an
+    unknown scale is UNKNOWN_GRADE_SCALE.
+    """
     correlation_id: _builtins.str
-    """Correlation id propagated to every event of the batch."""
+    """Correlation id propagated to every event of the batch. At most 256 bytes, one line."""
     seed: _builtins.int
     """Seed for pair selection, for reproducible research runs; 0 means random."""
     @_builtins.property
     def essays(self) -> _containers.RepeatedCompositeFieldContainer[Global___EssayInput]:
-        """The essays to rank (inline anchors may be among them)."""
+        """The essays to rank (inline anchors may be among them): 1 to 100,000, at most 512 MiB of
+        text in all. The two largest texts with the instructions, prompt and rubric (plus 4 KiB)
+        must fit one NATS message (max_payload, 1 MiB by default), else RESOURCE_EXHAUSTED
+        naming the two essays: such a pair could never be queued.
+        """
 
     @_builtins.property
     def judge(self) -> _common_pb2.JudgeConfig:
-        """The judge."""
+        """The judge. Provider and model at most 256 bytes each; its parameters are checked
+        against the model's range in llm_provider's manifest.
+        """
 
     @_builtins.property
     def stopping(self) -> Global___StoppingOptions:
@@ -349,7 +394,9 @@ class SubmitAssessmentRequest(_message.Message):
 
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
-        """Caller metadata echoed on events."""
+        """Caller metadata echoed on events: at most 64 entries, keys at most 128 bytes (one line),
+        values at most 1 KiB, 16 KiB in all.
+        """
 
     def __init__(
         self,
@@ -634,7 +681,7 @@ class GetAssessmentRequest(_message.Message):
 
     ASSESSMENT_ID_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
-    """Batch id."""
+    """Batch id. Required, at most 256 bytes, one line."""
     def __init__(
         self,
         *,
@@ -682,9 +729,11 @@ class ListAssessmentsRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     STATE_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
-    """Maximum batches per page (default 50, max 500)."""
+    """Maximum batches per page (default 50, max 500; more is served as 500, negative is
+    INVALID_ARGUMENT).
+    """
     page_token: _builtins.str
-    """Token from a previous response."""
+    """Token from a previous response (at most 4 KiB); any other is INVALID_PAGE_TOKEN."""
     state: Global___AssessmentState.ValueType
     """Only batches in this state; unspecified means all."""
     def __init__(
@@ -1165,7 +1214,7 @@ class GetAssessmentResultsRequest(_message.Message):
 
     ASSESSMENT_ID_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
-    """Batch id."""
+    """Batch id. Required, at most 256 bytes, one line."""
     def __init__(
         self,
         *,
@@ -1345,11 +1394,11 @@ class ListAssessmentComparisonsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
-    """Batch id."""
+    """Batch id. Required, at most 256 bytes, one line."""
     page_size: _builtins.int
-    """Maximum comparisons per page (default 500, max 5000)."""
+    """Maximum comparisons per page (default 500, max 5000; more is served as 5000)."""
     page_token: _builtins.str
-    """Token from a previous response."""
+    """Token from a previous response (at most 4 KiB); any other is INVALID_PAGE_TOKEN."""
     def __init__(
         self,
         *,
@@ -1403,11 +1452,13 @@ class CancelAssessmentRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
-    """Batch id."""
+    """Batch id. Required, at most 256 bytes, one line."""
     request_id: _builtins.str
-    """Client-chosen id for idempotent retries."""
+    """Client-chosen id for idempotent retries; reused for another batch it is ALREADY_EXISTS
+    REQUEST_ID_CONFLICT. At most 256 bytes, one line.
+    """
     reason: _builtins.str
-    """Why it is cancelled."""
+    """Why it is cancelled: at most 1 KiB, no control character but tab and line breaks."""
     def __init__(
         self,
         *,

@@ -224,17 +224,25 @@ class JudgeConfig(_message.Message):
     REASONING_EFFORT_FIELD_NUMBER: _builtins.int
     OUTPUT_VERBOSITY_FIELD_NUMBER: _builtins.int
     provider: _builtins.str
-    """Provider id from the manifest, e.g. "anthropic", "openai", "google", "simulated"."""
+    """Provider id from the manifest, e.g. "anthropic", "openai", "google", "simulated".
+    At most 256 UTF-8 bytes on one printable line.
+    """
     model: _builtins.str
-    """Model id from the manifest, e.g. "claude-haiku-4-5"."""
+    """Model id from the manifest, e.g. "claude-haiku-4-5". At most 256 UTF-8 bytes on one
+    printable line.
+    """
     temperature: _builtins.float
-    """Sampling temperature; unset means the provider default."""
+    """Sampling temperature; unset means the provider default. 0 to the model's
+    max_temperature (ModelInfo); NaN and infinities are refused (INVALID_ARGUMENT).
+    """
     max_tokens: _builtins.int
-    """Maximum output tokens; 0 means the manifest default for the model."""
+    """Maximum output tokens; 0 means the manifest default for the model. At most the model's
+    max_output_tokens (INVALID_ARGUMENT).
+    """
     reasoning_effort: Global___ReasoningEffort.ValueType
-    """Reasoning effort for models that support it."""
+    """Reasoning effort for models that support it (INVALID_ARGUMENT for others)."""
     output_verbosity: Global___OutputVerbosity.ValueType
-    """Output verbosity for models that support it."""
+    """Output verbosity for models that support it (INVALID_ARGUMENT for others)."""
     def __init__(
         self,
         *,

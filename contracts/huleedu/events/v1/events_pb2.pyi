@@ -57,6 +57,7 @@ class AssessmentCompleted(_message.Message):
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
     RELIABILITY_SE_FIELD_NUMBER: _builtins.int
+    OMITTED_FIELDS_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     """Batch id."""
     completion_reason: _cj_pb2.CompletionReason.ValueType
@@ -81,6 +82,12 @@ class AssessmentCompleted(_message.Message):
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Caller metadata."""
 
+    @_builtins.property
+    def omitted_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Fields left out because the event would not fit NATS's max message size (e.g.
+        "metadata"); GetAssessment returns them. Empty when the event is whole.
+        """
+
     def __init__(
         self,
         *,
@@ -93,10 +100,11 @@ class AssessmentCompleted(_message.Message):
         correlation_id: _builtins.str = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         reliability_se: _builtins.float = ...,
+        omitted_fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "comparisons_made", b"comparisons_made", "completed_at", b"completed_at", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "essay_count", b"essay_count", "metadata", b"metadata", "reliability", b"reliability", "reliability_se", b"reliability_se"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "comparisons_made", b"comparisons_made", "completed_at", b"completed_at", "completion_reason", b"completion_reason", "correlation_id", b"correlation_id", "essay_count", b"essay_count", "metadata", b"metadata", "omitted_fields", b"omitted_fields", "reliability", b"reliability", "reliability_se", b"reliability_se"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -144,7 +152,12 @@ Global___ModelUsage: _TypeAlias = ModelUsage  # noqa: Y015
 
 @_typing.final
 class AssessmentResultPublished(_message.Message):
-    """AssessmentResultPublished is the rich result event, one per completed batch."""
+    """AssessmentResultPublished is the rich result event of a completed batch, in `part_count`
+    parts when it would not fit one NATS message (docs/events.md "Result parts"): part 1 holds
+    everything but the essays and the first essays by rank; each later part holds only
+    `assessment.assessment_id` and the next essays. Concatenating the parts' `essays` in part
+    order gives every essay by rank.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -159,19 +172,26 @@ class AssessmentResultPublished(_message.Message):
     MODELS_FIELD_NUMBER: _builtins.int
     COST_USD_FIELD_NUMBER: _builtins.int
     USAGE_FIELD_NUMBER: _builtins.int
+    PART_FIELD_NUMBER: _builtins.int
+    PART_COUNT_FIELD_NUMBER: _builtins.int
+    OMITTED_FIELDS_FIELD_NUMBER: _builtins.int
     comparisons_made: _builtins.int
     """Successful comparisons made."""
     comparisons_failed: _builtins.int
     """Comparisons that failed."""
     cost_usd: _builtins.float
     """Total cost in US dollars."""
+    part: _builtins.int
+    """This part's number, 1 to part_count."""
+    part_count: _builtins.int
+    """How many parts the result was published in (1 when it fit one message)."""
     @_builtins.property
     def assessment(self) -> _cj_pb2.Assessment:
-        """The batch summary."""
+        """The batch summary (parts after the first: only its assessment_id)."""
 
     @_builtins.property
     def essays(self) -> _containers.RepeatedCompositeFieldContainer[_cj_pb2.EssayResult]:
-        """Essays ordered by rank, anchors included."""
+        """Essays ordered by rank, anchors included: this part's contiguous slice of them."""
 
     @_builtins.property
     def calibration(self) -> _cj_pb2.GradeCalibration:
@@ -197,6 +217,12 @@ class AssessmentResultPublished(_message.Message):
     def usage(self) -> _common_pb2.TokenUsage:
         """Total tokens."""
 
+    @_builtins.property
+    def omitted_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Fields of part 1 left out because even without essays they would not fit NATS's max
+        message size (e.g. "assessment.metadata"); GetAssessmentResults returns them.
+        """
+
     def __init__(
         self,
         *,
@@ -211,10 +237,13 @@ class AssessmentResultPublished(_message.Message):
         models: _abc.Iterable[Global___ModelUsage] | None = ...,
         cost_usd: _builtins.float = ...,
         usage: _common_pb2.TokenUsage | None = ...,
+        part: _builtins.int = ...,
+        part_count: _builtins.int = ...,
+        omitted_fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "calibration", b"calibration", "duration", b"duration", "fit", b"fit", "usage", b"usage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_ids", b"anchor_ids", "assessment", b"assessment", "calibration", b"calibration", "comparisons_failed", b"comparisons_failed", "comparisons_made", b"comparisons_made", "cost_usd", b"cost_usd", "duration", b"duration", "essays", b"essays", "fit", b"fit", "models", b"models", "usage", b"usage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor_ids", b"anchor_ids", "assessment", b"assessment", "calibration", b"calibration", "comparisons_failed", b"comparisons_failed", "comparisons_made", b"comparisons_made", "cost_usd", b"cost_usd", "duration", b"duration", "essays", b"essays", "fit", b"fit", "models", b"models", "omitted_fields", b"omitted_fields", "part", b"part", "part_count", b"part_count", "usage", b"usage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -253,6 +282,7 @@ class AssessmentFailed(_message.Message):
     COMPARISONS_MADE_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
+    OMITTED_FIELDS_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     """Batch id."""
     reason: _cj_pb2.FailureReason.ValueType
@@ -271,6 +301,12 @@ class AssessmentFailed(_message.Message):
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Caller metadata."""
 
+    @_builtins.property
+    def omitted_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Fields left out because the event would not fit NATS's max message size (e.g.
+        "metadata"); GetAssessment returns them. Empty when the event is whole.
+        """
+
     def __init__(
         self,
         *,
@@ -281,10 +317,11 @@ class AssessmentFailed(_message.Message):
         comparisons_made: _builtins.int = ...,
         correlation_id: _builtins.str = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        omitted_fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["failed_at", b"failed_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "comparisons_made", b"comparisons_made", "correlation_id", b"correlation_id", "detail", b"detail", "failed_at", b"failed_at", "metadata", b"metadata", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "comparisons_made", b"comparisons_made", "correlation_id", b"correlation_id", "detail", b"detail", "failed_at", b"failed_at", "metadata", b"metadata", "omitted_fields", b"omitted_fields", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -325,6 +362,7 @@ class AssessmentCancelled(_message.Message):
     USAGE_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
+    OMITTED_FIELDS_FIELD_NUMBER: _builtins.int
     assessment_id: _builtins.str
     """Batch id."""
     reason: _builtins.str
@@ -349,6 +387,12 @@ class AssessmentCancelled(_message.Message):
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Caller metadata."""
 
+    @_builtins.property
+    def omitted_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Fields left out because the event would not fit NATS's max message size (e.g.
+        "metadata"); GetAssessment returns them. Empty when the event is whole.
+        """
+
     def __init__(
         self,
         *,
@@ -361,10 +405,11 @@ class AssessmentCancelled(_message.Message):
         usage: _common_pb2.TokenUsage | None = ...,
         correlation_id: _builtins.str = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        omitted_fields: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cancelled_at", b"cancelled_at", "usage", b"usage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "cancelled_at", b"cancelled_at", "comparisons_failed", b"comparisons_failed", "comparisons_made", b"comparisons_made", "correlation_id", b"correlation_id", "cost_usd", b"cost_usd", "metadata", b"metadata", "reason", b"reason", "usage", b"usage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_id", b"assessment_id", "cancelled_at", b"cancelled_at", "comparisons_failed", b"comparisons_failed", "comparisons_made", b"comparisons_made", "correlation_id", b"correlation_id", "cost_usd", b"cost_usd", "metadata", b"metadata", "omitted_fields", b"omitted_fields", "reason", b"reason", "usage", b"usage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
