@@ -5,7 +5,6 @@ SIGTERM/SIGINT: health NOT_SERVING -> server.stop(grace) -> drain NATS -> dispos
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -15,6 +14,7 @@ from cj_service.bootstrap import migrate_when_reachable, start
 from cj_service.config import Config
 from contracts.logs import configure_logging
 from contracts.serving import wait_for_shutdown_signal
+from contracts.startup import run_service
 
 USAGE = "usage: python -m cj_service [migrate]"
 GRACE_S = 10.0
@@ -40,8 +40,8 @@ def main(argv: list[str]) -> int:
         print(f"cj_service: {err}", file=sys.stderr)
         return 2
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    asyncio.run(migrate_when_reachable(config.database_url) if argv else serve(config))
-    return 0
+    main = migrate_when_reachable(config.database_url) if argv else serve(config)
+    return run_service("cj_service", main)
 
 
 if __name__ == "__main__":

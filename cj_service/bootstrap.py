@@ -7,16 +7,13 @@ dispose the engine.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 import nats
-import nats.js.errors
 import structlog
 from grpc_health.v1 import health
 from nats.aio.client import Client as NATS
@@ -38,7 +35,7 @@ from cj_service.metrics import Metrics
 from cj_service.service.deps import Deps
 from cj_service.service.dispatch import Dispatcher
 from cj_service.service.provider_cancel import GroupCanceller
-from contracts import channels, streams
+from contracts import channels, startup, streams
 from contracts.huleedu.cj.v1 import cj_service_pb2, cj_service_pb2_grpc
 from contracts.serving import LoggingInterceptor, add_standard_services, set_health
 from contracts.tls import TlsConfig, add_port, nats_ssl_context
@@ -91,17 +88,8 @@ async def migrate_when_reachable(
     database_url: str, *, timeout_s: float = STARTUP_TIMEOUT_S
 ) -> None:
     """Run migrations, waiting for a database that is still starting."""
-    deadline, delay = time.monotonic() + timeout_s, 0.2
-    while True:
-        try:
-            await migrate.upgrade(database_url)
-            return
-        except Exception as err:
-            if not is_unavailable(err) or time.monotonic() + delay > deadline:
-                raise
-            log.warning("database_not_reachable", error=repr(err))
-            await asyncio.sleep(delay)
-            delay = min(2 * delay, 2.0)
+    await startup.retry_until(lambda: migrate.upgrade(database_url), waiting_for="database",
+                              retryable=is_unavailable, timeout_s=timeout_s)
 
 
 async def ensure_nats(js, config: Config) -> streams.ConsumerSpec:
@@ -117,26 +105,12 @@ async def ensure_nats(js, config: Config) -> streams.ConsumerSpec:
     return consumer
 
 
-# A JetStream cluster that is electing leaders (a node just died or the cluster just
-# formed) answers API calls late or with 503 for a few seconds.
-_JETSTREAM_NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
-                        nats.js.errors.ServiceUnavailableError)
-
-
 async def ensure_nats_when_ready(
     js, config: Config, *, timeout_s: float = STARTUP_TIMEOUT_S
 ) -> streams.ConsumerSpec:
     """Declare streams and the consumer, retrying while JetStream is not ready."""
-    deadline, delay = time.monotonic() + timeout_s, 0.5
-    while True:
-        try:
-            return await ensure_nats(js, config)
-        except _JETSTREAM_NOT_READY as err:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("jetstream_not_ready", error=repr(err))
-            await asyncio.sleep(delay)
-            delay = min(2 * delay, 4.0)
+    return await startup.retry_until(lambda: ensure_nats(js, config), waiting_for="jetstream",
+                                     retryable=startup.jetstream_not_ready, timeout_s=timeout_s)
 
 
 async def start(config: Config) -> App:

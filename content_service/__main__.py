@@ -5,7 +5,6 @@ SIGTERM/SIGINT: health NOT_SERVING -> server.stop(grace) -> dispose the engine.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -16,6 +15,7 @@ from content_service.bootstrap import make_engine, migrate_when_reachable, start
 from content_service.config import Config, ConfigError
 from contracts.logs import configure_logging
 from contracts.serving import wait_for_shutdown_signal
+from contracts.startup import run_service
 
 _USAGE = "usage: python -m content_service [migrate]"
 
@@ -51,8 +51,7 @@ def main(argv: list[str]) -> int:
         print(f"content_service: {error}", file=sys.stderr)
         return 2
     configure_logging(config.log_level)
-    asyncio.run(migrate_only(config) if argv else serve(config))
-    return 0
+    return run_service("content_service", migrate_only(config) if argv else serve(config))
 
 
 if __name__ == "__main__":

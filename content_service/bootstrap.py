@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from dataclasses import dataclass
 
 import grpc
@@ -26,6 +25,7 @@ from content_service.metrics import Metrics, MetricsServer, serve_metrics
 from contracts.huleedu.content.v1 import content_service_pb2
 from contracts.huleedu.content.v1 import content_service_pb2_grpc as pb_grpc
 from contracts.serving import LoggingInterceptor, add_standard_services, set_health
+from contracts.startup import retry_until
 from contracts.tls import add_port
 
 _log = structlog.get_logger("content_service")
@@ -94,18 +94,8 @@ def make_engine(config: Config, *, pool_size: int, overflow: int) -> AsyncEngine
 
 async def migrate_when_reachable(engine: AsyncEngine, *, timeout_s: float) -> None:
     """Run migrations, waiting up to ``timeout_s`` for a database that is still starting."""
-    deadline = time.monotonic() + timeout_s
-    delay = 0.2
-    while True:
-        try:
-            await migrate.upgrade(engine)
-            return
-        except Exception as error:
-            if not is_unavailable(error) or time.monotonic() + delay > deadline:
-                raise
-            _log.warning("database not reachable yet", error=repr(error))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
+    await retry_until(lambda: migrate.upgrade(engine), waiting_for="database",
+                      retryable=is_unavailable, timeout_s=timeout_s)
 
 
 async def start(config: Config) -> App:

@@ -11,6 +11,7 @@ import sys
 import structlog
 
 from contracts.logs import configure_logging
+from contracts.startup import run_service
 from llm_provider import bootstrap
 from llm_provider.config import Config
 
@@ -39,8 +40,7 @@ def main(argv: list[str]) -> int:
         # JetStream streams are declared on start; there is no database to migrate.
         structlog.get_logger("llm_provider").info("no database; nothing to migrate")
         return 0
-    asyncio.run(serve())
-    return 0
+    return run_service("llm_provider", serve())
 
 
 if __name__ == "__main__":

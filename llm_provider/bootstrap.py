@@ -6,24 +6,21 @@ KV bucket of retry state) is all the durable state it has.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from wsgiref.simple_server import WSGIServer
 
 import grpc
-import nats
-import nats.js.errors
+import nats.js
 import numpy as np
 import structlog
 from grpc_health.v1 import health
 from nats.aio.client import Client
 from prometheus_client import start_http_server
 
-from contracts import channels, serving, streams
+from contracts import channels, serving, startup, streams
 from contracts.huleedu.llm.v1 import llm_service_pb2_grpc
 from contracts.tls import add_port
 from llm_provider.adapters import nats_client
@@ -50,6 +47,7 @@ SERVICE_NAMES = (channels.LLM_PROVIDER_SERVICE,)
 QUEUE_FULL_RETRY_S = 5.0
 CANCELLED_BUCKET = "HULEEDU_LLM_CANCELLED"
 REQUEST_IDS_BUCKET = "HULEEDU_LLM_REQUEST_IDS"
+DECLARE_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -102,8 +100,9 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
                                    reconnect_time_wait=0.5)
     js = nc.jetstream()
     publisher = await AckedPublisher(nc).start()
-    queue, attempts, cancellations, request_ids = await _declare_when_ready(
-        js, publisher, ns, config, metrics)
+    queue, attempts, cancellations, request_ids = await startup.retry_until(
+        lambda: _declare(js, publisher, ns, config, metrics), waiting_for="jetstream",
+        retryable=startup.jetstream_not_ready, timeout_s=DECLARE_TIMEOUT_S)
     manifest = load_manifest(config.manifest_path)
     adapters = dict(adapters) if adapters is not None else build_adapters(config)
     slots = build_slots(config.providers, adapters, worker=config.worker, now=clock.mono())
@@ -129,28 +128,7 @@ async def start(config: Config, *, adapters: Mapping[str, Provider] | None = Non
                slots, metrics, metrics_server, adapters, publisher, cancellations)
 
 
-# A JetStream cluster that is electing leaders (a node just died or the cluster just
-# formed) answers API calls late or with 503 for a few seconds.
-_NOT_READY = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
-              nats.js.errors.ServiceUnavailableError)
-DECLARE_TIMEOUT_S = 60.0
-
-
 Stores = tuple[WorkQueue, AttemptStore, CancelledGroupStore, RequestIdStore]
-
-
-async def _declare_when_ready(js: nats.js.JetStreamContext, publisher: AckedPublisher,
-                              ns: streams.Namespace, config: Config, metrics: Metrics) -> Stores:
-    deadline, delay = time.monotonic() + DECLARE_TIMEOUT_S, 0.5
-    while True:
-        try:
-            return await _declare(js, publisher, ns, config, metrics)
-        except _NOT_READY as exc:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("jetstream not ready", error=repr(exc))
-            await asyncio.sleep(delay)
-            delay = min(2 * delay, 4.0)
 
 
 async def _declare(js: nats.js.JetStreamContext, publisher: AckedPublisher,

@@ -1,6 +1,6 @@
 """The final result of a batch: ranks, scores with SE and CI, fit statistics, grades.
 
-Pure assembly of domain outputs into cj.v1 messages; finalize.py runs it off the event loop.
+Pure assembly of domain outputs into cj.v1 messages; finish.py runs it off the event loop.
 """
 
 from __future__ import annotations
