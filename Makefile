@@ -90,6 +90,10 @@ chaos: $(INSTALL_STAMP) ## Chaos tests, long profile, 3 runs in a row (kill -9, 
 load: $(INSTALL_STAMP) ## Load test: 50 concurrent batches of 200 essays (p50/p99 time-to-result)
 	HULEEDU_LOAD=1 $(PYTEST) tests/e2e/test_load.py -q $(PYTEST_ARGS)
 
+.PHONY: fuzz
+fuzz: $(INSTALL_STAMP) ## Long fuzz of every RPC and consumed subject on the real mesh, canaries alongside (FUZZ_EXAMPLES=3000)
+	@$(PY) bench/fuzz.py
+
 .PHONY: real-judge
 real-judge: $(INSTALL_STAMP) ## A real model (SmolLM2 on llama-cpp-python, built once into ~/.cache) judges 10 essays
 	$(PY) scripts/real_judge.py

@@ -99,11 +99,13 @@ def _cleanup(admin_url: str, nats_url: str, mesh: MeshHandle) -> None:
 
 
 async def _delete_streams(nats_url: str, prefix: str) -> None:
+    """The namespace's streams and its key-value buckets (streams named KV_<bucket>)."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
         for info in await js.streams_info():
-            if info.config.name and info.config.name.startswith(prefix):
-                await js.delete_stream(info.config.name)
+            name = info.config.name or ""
+            if name.startswith(prefix) or name.startswith("KV_" + prefix):
+                await js.delete_stream(name)
     finally:
         await asyncio.wait_for(nc.close(), 5)
