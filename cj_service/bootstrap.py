@@ -20,10 +20,11 @@ from nats.aio.client import Client as NATS
 
 from cj_service.adapters import migrate
 from cj_service.adapters.admin_content import ContentClient
-from cj_service.adapters.admin_repository import AdminRepository
+from cj_service.adapters.admin_repository import PostgresAdminRepository
 from cj_service.adapters.db import Database, create_engine
 from cj_service.adapters.db_errors import is_unavailable
 from cj_service.adapters.llm_client import LLMClient
+from cj_service.adapters.store import SqlStore
 from cj_service.auth import AuthConfig
 from cj_service.config import Config
 from cj_service.entrypoints import admin_servicer, background
@@ -31,10 +32,11 @@ from cj_service.entrypoints.auth import AdminAuthInterceptor
 from cj_service.entrypoints.outbox_relay import OutboxRelay
 from cj_service.entrypoints.results_consumer import ResultsConsumer
 from cj_service.entrypoints.servicer import SERVICE_NAME, CJAssessmentServicer
+from cj_service.entrypoints.wiring import Workflow
 from cj_service.metrics import Metrics
-from cj_service.service.deps import Deps
-from cj_service.service.dispatch import Dispatcher
-from cj_service.service.provider_cancel import GroupCanceller
+from cj_service.service.workflow import dispatch, provider_cancel
+from cj_service.service.workflow.dispatch import Dispatcher
+from cj_service.service.workflow.provider_cancel import GroupCanceller
 from contracts import channels, startup, streams
 from contracts.huleedu.cj.v1 import cj_service_pb2, cj_service_pb2_grpc
 from contracts.serving import LoggingInterceptor, add_standard_services, set_health
@@ -53,7 +55,7 @@ class App:
     config: Config
     server: grpc.aio.Server
     health: health.aio.HealthServicer
-    deps: Deps
+    deps: Workflow
     nc: NATS
     grpc_port: int
     metrics_port: int
@@ -146,29 +148,34 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
     content_ch = channels.channel(config.content_addr, [channels.CONTENT_SERVICE], tls)
     llm_ch = channels.channel(config.llm_provider_addr, [channels.LLM_PROVIDER_SERVICE], tls)
     content = ContentClient(content_ch)
-    admin_repo = AdminRepository(db.engine)
-    deps = Deps(
-        config=config,
-        db=db,
-        metrics=metrics,
-        llm=LLMClient(
-            llm_ch,
-            models_ttl_s=config.pipeline.models_cache_ttl_s,
-            providers_ttl_s=config.pipeline.providers_cache_ttl_s,
-        ),
-        fetch_texts=content.fetch_texts,
-        admin_source=admin_repo,
-        fit_pool=_fit_pool(config.pipeline.fit_threads),
-        max_payload=nc.max_payload,
-    )
-    dispatcher = Dispatcher(deps)
+    admin_repo = PostgresAdminRepository(db.engine)
     relay = OutboxRelay(
         js, db, metrics, namespace=config.namespace, interval_s=config.pipeline.relay_interval_s,
         max_payload=nc.max_payload,
     )
-    deps.kick, deps.notify_outbox = dispatcher.kick, relay.notify
-    canceller = GroupCanceller(deps)
-    deps.cancel_group = canceller.request
+    # The dispatcher and the canceller run use cases of the workflow they are part of: the
+    # lambdas reach it once it is built below (nothing is sent before the app starts).
+    dispatcher = Dispatcher(lambda batch_id: dispatch.send_pending(deps, batch_id))
+    canceller = GroupCanceller(lambda b, reason: provider_cancel.cancel_group(deps, b, reason))
+    deps = Workflow(
+        config=config,
+        db=db,
+        store=SqlStore(db, max_payload=nc.max_payload),
+        metrics=metrics,
+        judge=LLMClient(
+            llm_ch,
+            models_ttl_s=config.pipeline.models_cache_ttl_s,
+            providers_ttl_s=config.pipeline.providers_cache_ttl_s,
+            comparison_ttl_s=config.pipeline.comparison_ttl_s,
+        ),
+        fetch_texts=content.fetch_texts,
+        assignments=admin_repo,
+        kick=dispatcher.kick,
+        notify_outbox=relay.notify,
+        cancel_group=canceller.request,
+        max_payload=nc.max_payload,
+        fit_pool=_fit_pool(config.pipeline.fit_threads),
+    )
     consumer = ResultsConsumer(js, deps, consumer_spec)
     server, health_servicer, port = await _grpc(config, deps, admin_repo, content)
     metrics_port = metrics.serve(config.metrics_port, host=config.grpc_host)
@@ -197,7 +204,9 @@ async def _assemble(config: Config, db: Database, metrics: Metrics, nc: NATS) ->
     )
 
 
-async def _grpc(config: Config, deps: Deps, admin_repo: AdminRepository, content: ContentClient):
+async def _grpc(
+    config: Config, deps: Workflow, admin_repo: PostgresAdminRepository, content: ContentClient
+):
     auth = AuthConfig.from_env(config.env)
     server = grpc.aio.server(
         interceptors=[LoggingInterceptor("cj_service"), AdminAuthInterceptor(auth)],

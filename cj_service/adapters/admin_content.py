@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import grpc
 
 from cj_service.service import limits
+from cj_service.service.admin.ports import TextStore
 from contracts import ids
 from contracts.errors import ServiceError, invalid_argument, reason_of, unavailable
 from contracts.huleedu.content.v1 import content_pb2, content_service_pb2_grpc
@@ -20,7 +21,7 @@ TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _FORWARDED_CODES = (grpc.StatusCode.INVALID_ARGUMENT,)
 
 
-class ContentClient:
+class ContentClient(TextStore):
     """Wraps a ContentService stub; gRPC failures become ServiceErrors the servicer can send."""
 
     def __init__(self, channel: grpc.aio.Channel, *, timeout: float = 10.0) -> None:
@@ -28,7 +29,6 @@ class ContentClient:
         self._timeout = timeout
 
     async def put_text(self, text: str, *, request_id: str) -> str:
-        """Store `text`; return its content id."""
         request = content_pb2.PutContentRequest(
             request_id=ids.derived_id("cj-admin-put", request_id),
             content=text.encode("utf-8"), content_type=TEXT_CONTENT_TYPE,

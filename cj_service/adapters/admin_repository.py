@@ -1,15 +1,15 @@
-"""AdminRepository: instructions, anchors and remembered requests on PostgreSQL (SQLAlchemy Core).
+"""The admin ports on PostgreSQL (SQLAlchemy Core): instructions, anchors, remembered requests.
 
-Reads run on their own short connections. Writes go through `transaction()`, which yields an
-`AdminTx` whose methods lock what they change, so an admin command is one transaction:
-state change and the remembered answer to its request_id commit together.
+Reads run on their own short connections. Writes go through `transaction()`, which yields a
+`PostgresAdminTx` whose methods lock what they change, so an admin command is one
+transaction: state change and the remembered answer to its request_id commit together.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import and_, delete, func, literal_column, or_, select, tuple_, update
@@ -19,18 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import Label
 
 from cj_service.adapters.admin_tables import anchors, instructions, requests
-from cj_service.service.admin_models import AnchorRecord, ContextOrigin, InstructionRecord, Scope
-
-
-class RequestAlreadyRecorded(Exception):
-    """A concurrent call committed the same request_id first."""
-
-
-@dataclass(frozen=True)
-class StoredRequest:
-    method: str
-    fingerprint: str
-    result: Mapping[str, Any]
+from cj_service.service.admin import ports
+from cj_service.service.admin.models import (
+    AnchorRecord,
+    ContextOrigin,
+    InstructionFields,
+    InstructionRecord,
+    NewAnchor,
+    Scope,
+)
 
 
 def _scope_of(row: Any) -> Scope:
@@ -55,19 +52,24 @@ def _anchor(row: Any) -> AnchorRecord:
     )
 
 
+def _columns(fields: InstructionFields) -> dict[str, str]:
+    """The fields a change sets (empty = keep), as column values."""
+    return {name: str(value) for name, value in asdict(fields).items() if value}
+
+
 # xmax is 0 only on a row this statement inserted (not one ON CONFLICT updated).
 _INSERTED: Label[Any] = literal_column("(xmax = 0)").label("inserted")
 _ANCHOR_ORDER = (anchors.c.label, anchors.c.grade_scale_id, anchors.c.anchor_id)
 
 
-class AdminRepository:
+class PostgresAdminRepository(ports.AdminRepository):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AdminTx]:
+    async def transaction(self) -> AsyncIterator[ports.AdminTx]:
         async with self._engine.begin() as conn:
-            yield AdminTx(conn)
+            yield PostgresAdminTx(conn)
 
     async def get_instruction(self, scope: Scope) -> InstructionRecord | None:
         query = select(instructions).where(instructions.c.scope_key == scope.key)
@@ -78,7 +80,6 @@ class AdminRepository:
     async def list_instructions(
         self, *, after_key: str, limit: int, grade_scale_id: str
     ) -> tuple[list[InstructionRecord], int]:
-        """One page ordered by scope_key, and the total count matching the filter."""
         where = [instructions.c.grade_scale_id == grade_scale_id] if grade_scale_id else []
         page = select(instructions).where(*where, instructions.c.scope_key > after_key)
         page = page.order_by(instructions.c.scope_key).limit(limit)
@@ -106,7 +107,6 @@ class AdminRepository:
     async def list_anchors(
         self, assignment_id: str, *, after: tuple[str, str, str] | None, limit: int
     ) -> list[AnchorRecord]:
-        """One page of the assignment's anchors (every scale) ordered by label, scale, id."""
         query = select(anchors).where(anchors.c.assignment_id == assignment_id)
         if after is not None:
             query = query.where(tuple_(*_ANCHOR_ORDER) > tuple_(*after))
@@ -128,15 +128,15 @@ class AdminRepository:
             result = await conn.execute(delete(anchors).where(anchors.c.anchor_id == anchor_id))
         return result.rowcount > 0
 
-    async def find_request(self, request_id: str) -> StoredRequest | None:
+    async def find_request(self, request_id: str) -> ports.StoredRequest | None:
         query = select(requests).where(requests.c.request_id == request_id)
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return None if row is None else StoredRequest(row.method, row.fingerprint, row.result)
+        return None if row is None else ports.StoredRequest(row.method, row.fingerprint, row.result)
 
 
-class AdminTx:
-    """Writes inside one transaction (see AdminRepository.transaction)."""
+class PostgresAdminTx(ports.AdminTx):
+    """Writes inside one transaction (see PostgresAdminRepository.transaction)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -146,28 +146,25 @@ class AdminTx:
         row = (await self._conn.execute(query.with_for_update())).first()
         return None if row is None else _instruction(row)
 
-    async def insert_instruction(self, scope: Scope, values: Mapping[str, str]) -> bool:
-        """False when a concurrent call created the scope first (nothing written)."""
+    async def insert_instruction(self, scope: Scope, fields: InstructionFields) -> bool:
         statement = insert(instructions).values(
             scope_key=scope.key, assignment_id=scope.assignment_id or None,
-            course_id=scope.course_id or None, **values,
+            course_id=scope.course_id or None, **_columns(fields),
         ).on_conflict_do_nothing()
         return (await self._conn.execute(statement)).rowcount > 0
 
-    async def update_instruction(self, scope: Scope, values: Mapping[str, str]) -> None:
+    async def update_instruction(self, scope: Scope, fields: InstructionFields) -> None:
         statement = (update(instructions).where(instructions.c.scope_key == scope.key)
-                     .values(**values, updated_at=func.now()))
+                     .values(**_columns(fields), updated_at=func.now()))
         await self._conn.execute(statement)
 
     async def anchor_scales(self, assignment_id: str) -> list[str]:
-        """The grade scales the assignment's anchors were registered on."""
         query = (select(anchors.c.grade_scale_id).distinct()
                  .where(anchors.c.assignment_id == assignment_id))
         return list((await self._conn.execute(query)).scalars())
 
-    async def upsert_anchor(self, record: Mapping[str, str]) -> tuple[AnchorRecord, bool]:
-        """Insert, or update grade/content of the same assignment+label+scale; (row, created)."""
-        values = insert(anchors).values(**record)
+    async def upsert_anchor(self, anchor: NewAnchor) -> tuple[AnchorRecord, bool]:
+        values = insert(anchors).values(**asdict(anchor))
         changed = or_(anchors.c.grade != values.excluded.grade,
                       anchors.c.content_id != values.excluded.content_id)
         statement = values.on_conflict_do_update(
@@ -179,13 +176,13 @@ class AdminTx:
         row = (await self._conn.execute(statement)).first()
         if row is not None:
             return _anchor(row), bool(row.inserted)
-        return await self._unchanged_anchor(record), False
+        return await self._unchanged_anchor(anchor), False
 
-    async def _unchanged_anchor(self, record: Mapping[str, str]) -> AnchorRecord:
+    async def _unchanged_anchor(self, anchor: NewAnchor) -> AnchorRecord:
         query = select(anchors).where(and_(
-            anchors.c.assignment_id == record["assignment_id"],
-            anchors.c.label == record["label"],
-            anchors.c.grade_scale_id == record["grade_scale_id"]))
+            anchors.c.assignment_id == anchor.assignment_id,
+            anchors.c.label == anchor.label,
+            anchors.c.grade_scale_id == anchor.grade_scale_id))
         return _anchor((await self._conn.execute(query)).one())
 
     async def save_request(self, request_id: str, *, method: str, fingerprint: str,
@@ -195,7 +192,4 @@ class AdminTx:
         try:
             await self._conn.execute(statement)
         except IntegrityError as err:
-            raise RequestAlreadyRecorded(request_id) from err
-
-
-__all__: Sequence[str] = ("AdminRepository", "AdminTx", "RequestAlreadyRecorded", "StoredRequest")
+            raise ports.RequestAlreadyRecorded(request_id) from err

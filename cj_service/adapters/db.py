@@ -46,7 +46,7 @@ class _Transaction:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> None:
         assert self._conn is not None and self._trans is not None
         try:
             if exc_type is None:
@@ -55,7 +55,6 @@ class _Transaction:
                 await self._trans.rollback()
         finally:
             await self._conn.close()
-        return False
 
 
 class Database:

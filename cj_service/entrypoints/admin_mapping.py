@@ -7,7 +7,7 @@ from datetime import datetime
 from google.protobuf import timestamp_pb2
 
 from cj_service.domain.grade_scales import GradeScale
-from cj_service.service.admin_models import (
+from cj_service.service.admin.models import (
     AnchorRecord,
     ContextOrigin,
     InstructionRecord,

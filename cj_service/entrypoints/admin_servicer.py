@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cj_service.adapters.admin_repository import AdminRepository
 from cj_service.domain.grade_scales import list_scales
 from cj_service.entrypoints import admin_mapping as m
 from cj_service.entrypoints.servicer import rpc  # same error mapping as CJAssessmentService
-from cj_service.service import admin_anchors, admin_instructions, admin_texts
-from cj_service.service.admin_models import UploadContextText
-from cj_service.service.admin_texts import ContentPort
+from cj_service.service.admin import anchors, context_texts, instructions
+from cj_service.service.admin.models import UploadContextText
+from cj_service.service.admin.ports import AdminRepository, TextStore
 from contracts.huleedu.cj.v1 import cj_admin_pb2 as pb
 from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
 
@@ -25,7 +24,7 @@ SERVICE_NAME = "huleedu.cj.v1.CJAdminService"
 
 @dataclass(frozen=True)
 class AdminSettings:
-    anchor_min_chars: int = admin_anchors.DEFAULT_MIN_CHARS
+    anchor_min_chars: int = anchors.DEFAULT_MIN_CHARS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AdminSettings:
@@ -38,7 +37,7 @@ class AdminSettings:
 
 
 class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
-    def __init__(self, repo: AdminRepository, content: ContentPort, *,
+    def __init__(self, repo: AdminRepository, content: TextStore, *,
                  settings: AdminSettings | None = None) -> None:
         self._repo = repo
         self._content = content
@@ -47,7 +46,7 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
     @rpc
     async def UpsertAssessmentInstruction(self, request: pb.UpsertAssessmentInstructionRequest
                                           ) -> pb.UpsertAssessmentInstructionResponse:
-        record, created = await admin_instructions.upsert_instruction(
+        record, created = await instructions.upsert_instruction(
             m.upsert_command(request), repo=self._repo)
         return pb.UpsertAssessmentInstructionResponse(
             instruction=m.instruction_proto(record), created=created)
@@ -55,14 +54,14 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
     @rpc
     async def GetAssessmentInstruction(self, request: pb.GetAssessmentInstructionRequest
                                        ) -> pb.GetAssessmentInstructionResponse:
-        record = await admin_instructions.get_instruction(m.scope_from(request.scope),
+        record = await instructions.get_instruction(m.scope_from(request.scope),
                                                           repo=self._repo)
         return pb.GetAssessmentInstructionResponse(instruction=m.instruction_proto(record))
 
     @rpc
     async def ListAssessmentInstructions(self, request: pb.ListAssessmentInstructionsRequest
                                          ) -> pb.ListAssessmentInstructionsResponse:
-        page = await admin_instructions.list_instructions(
+        page = await instructions.list_instructions(
             repo=self._repo, size=request.page_size, token=request.page_token,
             grade_scale_id=request.grade_scale_id)
         return pb.ListAssessmentInstructionsResponse(
@@ -72,7 +71,7 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
     @rpc
     async def DeleteAssessmentInstruction(self, request: pb.DeleteAssessmentInstructionRequest
                                           ) -> pb.DeleteAssessmentInstructionResponse:
-        deleted = await admin_instructions.delete_instruction(m.scope_from(request.scope),
+        deleted = await instructions.delete_instruction(m.scope_from(request.scope),
                                                               repo=self._repo)
         return pb.DeleteAssessmentInstructionResponse(deleted=deleted)
 
@@ -86,7 +85,7 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
     @rpc
     async def GetStudentPrompt(self, request: pb.GetStudentPromptRequest
                                ) -> pb.GetStudentPromptResponse:
-        stored = await admin_texts.get_text(request.assignment_id, "student_prompt",
+        stored = await context_texts.get_text(request.assignment_id, "student_prompt",
                                             repo=self._repo, content=self._content)
         return pb.GetStudentPromptResponse(assignment_id=stored.assignment_id,
                                            content_id=stored.content_id, text=stored.text)
@@ -101,7 +100,7 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
     @rpc
     async def GetJudgeRubric(self, request: pb.GetJudgeRubricRequest
                              ) -> pb.GetJudgeRubricResponse:
-        stored = await admin_texts.get_text(request.assignment_id, "judge_rubric",
+        stored = await context_texts.get_text(request.assignment_id, "judge_rubric",
                                             repo=self._repo, content=self._content)
         return pb.GetJudgeRubricResponse(assignment_id=stored.assignment_id,
                                          content_id=stored.content_id, text=stored.text)
@@ -109,14 +108,14 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
     @rpc
     async def RegisterAnchor(self, request: pb.RegisterAnchorRequest
                              ) -> pb.RegisterAnchorResponse:
-        record, created = await admin_anchors.register_anchor(
+        record, created = await anchors.register_anchor(
             m.register_command(request), repo=self._repo, content=self._content,
             min_chars=self._settings.anchor_min_chars)
         return pb.RegisterAnchorResponse(anchor=m.anchor_proto(record), created=created)
 
     @rpc
     async def ListAnchors(self, request: pb.ListAnchorsRequest) -> pb.ListAnchorsResponse:
-        page = await admin_anchors.list_anchors(
+        page = await anchors.list_anchors(
             request.assignment_id, repo=self._repo, size=request.page_size,
             token=request.page_token)
         return pb.ListAnchorsResponse(
@@ -127,7 +126,7 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
 
     @rpc
     async def DeleteAnchor(self, request: pb.DeleteAnchorRequest) -> pb.DeleteAnchorResponse:
-        deleted = await admin_anchors.delete_anchor(request.anchor_id, repo=self._repo)
+        deleted = await anchors.delete_anchor(request.anchor_id, repo=self._repo)
         return pb.DeleteAnchorResponse(deleted=deleted)
 
     @rpc
@@ -139,4 +138,4 @@ class CJAdminServicer(cj_service_pb2_grpc.CJAdminServiceServicer):
         command = UploadContextText(request_id=request.request_id,
                                     assignment_id=request.assignment_id,
                                     text=request.text, kind=kind)
-        return await admin_texts.upload_text(command, repo=self._repo, content=self._content)
+        return await context_texts.upload_text(command, repo=self._repo, content=self._content)

@@ -7,13 +7,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
-from sqlalchemy import func, select
 
-from cj_service.adapters import batch_repo, comparison_repo
-from cj_service.adapters.tables import batches
-from cj_service.service import watchdog
-from cj_service.service.deps import Deps
-from cj_service.service.model import State
+from cj_service.domain.assessment import State
+from cj_service.service.workflow import watchdog
+from cj_service.service.workflow.contexts import Dispatching
 
 log = structlog.get_logger("cj_service.background")
 
@@ -45,37 +42,30 @@ class Periodic:
                 await self._task
 
 
-async def recover_pending(deps: Deps) -> int:
+async def recover_pending(ctx: Dispatching) -> int:
     """Re-send comparisons persisted but never accepted (a crash or llm_provider outage)."""
-    async with deps.db.read() as conn:
-        batch_ids = await comparison_repo.batches_with_old_pending(
-            conn, older_than_s=deps.config.pipeline.pending_grace_s
+    async with ctx.store.read() as tx:
+        batch_ids = await tx.comparisons.with_old_pending(
+            older_than_s=ctx.pipeline.pending_grace_s
         )
     for batch_id in batch_ids:
-        deps.kick(batch_id)
+        ctx.kick(batch_id)
     return len(batch_ids)
 
 
-async def refresh_gauges(deps: Deps) -> None:
-    async with deps.db.read() as conn:
-        counts = await batch_repo.count_by_state(conn)
-        live = (State.SUBMITTED.value, State.RUNNING.value)
-        flying = (
-            await conn.execute(
-                select(func.coalesce(func.sum(batches.c.comparisons_in_flight), 0)).where(
-                    batches.c.state.in_(live)
-                )
-            )
-        ).scalar_one()
+async def refresh_gauges(ctx: Dispatching) -> None:
+    async with ctx.store.read() as tx:
+        counts = await tx.assessments.count_by_state()
+        flying = await tx.assessments.in_flight_total()
     for state in State:
-        deps.metrics.batches.labels(state=state.value).set(counts.get(state.value, 0))
-    deps.metrics.in_flight.set(int(flying))
+        ctx.metrics.batches.labels(state=state.value).set(counts.get(state.value, 0))
+    ctx.metrics.in_flight.set(flying)
 
 
-def loops(deps: Deps) -> list[Periodic]:
-    p = deps.config.pipeline
+def loops(ctx: Dispatching) -> list[Periodic]:
+    p = ctx.pipeline
     return [
-        Periodic("cj-watchdog", p.watchdog_interval_s, lambda: watchdog.sweep(deps)),
-        Periodic("cj-recovery", p.recovery_interval_s, lambda: recover_pending(deps)),
-        Periodic("cj-gauges", 5.0, lambda: refresh_gauges(deps)),
+        Periodic("cj-watchdog", p.watchdog_interval_s, lambda: watchdog.sweep(ctx)),
+        Periodic("cj-recovery", p.recovery_interval_s, lambda: recover_pending(ctx)),
+        Periodic("cj-gauges", 5.0, lambda: refresh_gauges(ctx)),
     ]

@@ -22,9 +22,11 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from cj_service.adapters import incoming
 from cj_service.adapters.db_errors import is_unavailable
-from cj_service.service import apply, effects, incoming
-from cj_service.service.deps import Deps
+from cj_service.service.workflow import apply, effects
+from cj_service.service.workflow.contexts import Applying, Ending
+from cj_service.service.workflow.model import StepOutcome
 from contracts import headers, text
 from contracts.huleedu.llm.v1 import llm_pb2
 from contracts.streams import ConsumerSpec
@@ -41,9 +43,9 @@ REQUEST_ID = text.Rule(256, required=True, one_line=True)
 
 
 class ResultsConsumer:
-    def __init__(self, js: JetStreamContext, deps: Deps, spec: ConsumerSpec) -> None:
+    def __init__(self, js: JetStreamContext, ctx: Ending, spec: ConsumerSpec) -> None:
         self._js = js
-        self._deps = deps
+        self._ctx = ctx
         self._spec = spec
         self._task: asyncio.Task | None = None
         self._sub: Any = None
@@ -70,7 +72,7 @@ class ResultsConsumer:
                 await self._sub.unsubscribe()
 
     async def _loop(self) -> None:
-        p = self._deps.config.pipeline
+        p = self._ctx.pipeline
         while not self._stopping.is_set():
             try:
                 msgs = await self._sub.fetch(p.fetch_batch, timeout=p.fetch_timeout_s)
@@ -82,18 +84,18 @@ class ResultsConsumer:
                 log.exception("fetch_failed")
                 await asyncio.sleep(RETRY_DELAY_S)
                 continue
-            await handle(self._deps, msgs)
+            await handle(self._ctx, msgs)
 
 
-async def handle(deps: Deps, msgs: list[Msg]) -> None:
+async def handle(ctx: Ending, msgs: list[Msg]) -> None:
     """Decode, route, apply per batch, then ack (or nak on failure)."""
-    items = [item for item in [await _decode(deps, m) for m in msgs] if item is not None]
+    items = [item for item in [await _decode(ctx, m) for m in msgs] if item is not None]
     if not items:
         return
-    every = deps.config.pipeline.ack_wait_s / KEEPALIVES_PER_ACK_WAIT
+    every = ctx.pipeline.ack_wait_s / KEEPALIVES_PER_ACK_WAIT
     keepalive = asyncio.create_task(_keep_alive([m for m, _ in items], every))
     try:
-        await _process(deps, items)
+        await _process(ctx, items)
     finally:
         keepalive.cancel()
 
@@ -110,36 +112,43 @@ async def _keep_alive(msgs: list[Msg], every: float) -> None:
                     await msg.in_progress()
 
 
-async def _process(deps: Deps, items: list[Item]) -> None:
+async def _process(ctx: Ending, items: list[Item]) -> None:
     try:
-        groups, unknown = await apply.route(deps, items, key=lambda i: i[1].request_id)
+        groups, unknown = await apply.route(ctx, items, key=lambda i: i[1].request_id)
     except Exception:
         log.exception("route_failed", messages=len(items))
-        await _settle(deps, items, ok=False)
+        await _settle(ctx, items, ok=False)
         return
     if unknown:
-        deps.metrics.comparisons.labels(outcome="unknown").inc(len(unknown))
+        ctx.metrics.comparisons.labels(outcome="unknown").inc(len(unknown))
         log.warning("unknown_comparisons", count=len(unknown), example=unknown[0][1].request_id)
-        await _terminate(deps, unknown)
+        await _terminate(ctx, unknown)
     # Each batch's group is its own transaction under its own row lock, so groups of one
     # fetch can be applied side by side: one slow refit no longer holds up every other batch.
     gate = asyncio.Semaphore(GROUPS_IN_PARALLEL)
 
     async def apply_one(batch_id: str, group: list[Item]) -> None:
         async with gate:
-            await _apply_group(deps, batch_id, group)
+            await _apply_group(ctx, batch_id, group)
 
     await asyncio.gather(*(apply_one(b, g) for b, g in groups.items()))
 
 
-async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
+async def apply_results(
+    ctx: Applying, batch_id: str, results: list[llm_pb2.ComparisonResult]
+) -> StepOutcome:
+    """The results, cleaned and read at the edge, applied to their assessment."""
+    return await apply.apply_results(ctx, batch_id, [incoming.read(r) for r in results])
+
+
+async def _apply_group(ctx: Ending, batch_id: str, group: list[Item]) -> None:
     try:
-        out = await apply.apply_results(deps, batch_id, [r for _, r in group])
+        out = await apply_results(ctx, batch_id, [r for _, r in group])
     except Exception as err:
-        await _failed(deps, batch_id, group, err)
+        await _failed(ctx, batch_id, group, err)
         return
-    effects.after_commit(deps, out)
-    await _settle(deps, group, ok=True)
+    effects.after_commit(ctx, out)
+    await _settle(ctx, group, ok=True)
     log.info(
         "results_applied",
         batch_id=batch_id,
@@ -152,23 +161,23 @@ async def _apply_group(deps: Deps, batch_id: str, group: list[Item]) -> None:
     )
 
 
-async def _failed(deps: Deps, batch_id: str, group: list[Item], err: Exception) -> None:
+async def _failed(ctx: Ending, batch_id: str, group: list[Item], err: Exception) -> None:
     """The database is away: nak, the group comes back. Else one message may be to blame:
     apply each alone, and a message that fails alone is poisoned."""
     if is_unavailable(err):
         log.warning("apply_unavailable", batch_id=batch_id, results=len(group),
                     error=text.clip(repr(err), 300))
-        await _settle(deps, group, ok=False)
+        await _settle(ctx, group, ok=False)
     elif len(group) > 1:
         log.warning("apply_failed_retry_alone", batch_id=batch_id, results=len(group),
                     error=text.clip(repr(err), 300))
         for item in group:
-            await _apply_group(deps, batch_id, [item])
+            await _apply_group(ctx, batch_id, [item])
     else:
-        await _poisoned(deps, batch_id, group[0], err)
+        await _poisoned(ctx, batch_id, group[0], err)
 
 
-async def _poisoned(deps: Deps, batch_id: str, item: Item, err: Exception) -> None:
+async def _poisoned(ctx: Ending, batch_id: str, item: Item, err: Exception) -> None:
     """A result that cannot be applied: its comparison fails instead (the pair may be asked
     again) and the message is terminated. When even that clean failure cannot be written,
     the fault is not this message's: nak, it comes back."""
@@ -176,41 +185,41 @@ async def _poisoned(deps: Deps, batch_id: str, item: Item, err: Exception) -> No
     log.error("result_poisoned", batch_id=batch_id, request_id=result.request_id,
               error=text.clip(repr(err), 300))
     try:
-        out = await apply.apply_results(deps, batch_id, [incoming.unusable(result, err)])
+        out = await apply_results(ctx, batch_id, [incoming.unusable(result, err)])
     except Exception:
         log.exception("poisoned_result_not_recorded", batch_id=batch_id)
-        await _settle(deps, [item], ok=False)
+        await _settle(ctx, [item], ok=False)
         return
-    effects.after_commit(deps, out)
-    deps.metrics.messages.labels(outcome="poisoned").inc()
+    effects.after_commit(ctx, out)
+    ctx.metrics.messages.labels(outcome="poisoned").inc()
     with contextlib.suppress(Exception):
         await msg.term()
 
 
-async def _decode(deps: Deps, msg: Msg) -> Item | None:
+async def _decode(ctx: Ending, msg: Msg) -> Item | None:
     try:
         result = headers.decode_as(llm_pb2.ComparisonResult, msg.data, msg.headers)
         bad = text.problem("request_id", result.request_id, REQUEST_ID)
         if bad is not None:
             raise headers.UndecodableMessage(f"ComparisonResult: {bad.message}")
     except headers.UndecodableMessage as err:
-        deps.metrics.messages.labels(outcome="undecodable").inc()
+        ctx.metrics.messages.labels(outcome="undecodable").inc()
         log.warning("undecodable_result", subject=msg.subject, error=str(err))
         await msg.term()
         return None
     return msg, result
 
 
-async def _terminate(deps: Deps, items: list[Item]) -> None:
-    deps.metrics.messages.labels(outcome="terminated").inc(len(items))
+async def _terminate(ctx: Ending, items: list[Item]) -> None:
+    ctx.metrics.messages.labels(outcome="terminated").inc(len(items))
     for msg, _ in items:
         with contextlib.suppress(Exception):  # a lost term only means one more redelivery
             await msg.term()
 
 
-async def _settle(deps: Deps, items: list[Item], *, ok: bool) -> None:
+async def _settle(ctx: Ending, items: list[Item], *, ok: bool) -> None:
     outcome = "acked" if ok else "nacked"
-    deps.metrics.messages.labels(outcome=outcome).inc(len(items))
+    ctx.metrics.messages.labels(outcome=outcome).inc(len(items))
     for msg, _ in items:
         with contextlib.suppress(Exception):  # a lost ack only means a harmless redelivery
             await (msg.ack() if ok else msg.nak(delay=RETRY_DELAY_S))

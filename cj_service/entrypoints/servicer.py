@@ -11,12 +11,20 @@ import grpc
 import structlog
 
 from cj_service.adapters.db_errors import is_unavailable
-from cj_service.service import cancel, queries, submit, views
-from cj_service.service.deps import Deps
-from cj_service.service.model import CancelCommand, EssayIn, StoppingIn, SubmitCommand
+from cj_service.entrypoints import views
+from cj_service.service.workflow import cancel, queries, submit
+from cj_service.service.workflow.contexts import Submitting
+from cj_service.service.workflow.model import (
+    CancelCommand,
+    EssayIn,
+    JudgeSettings,
+    StoppingIn,
+    SubmitCommand,
+)
 from contracts import ids
 from contracts.errors import ServiceError, abort, invalid_argument, unavailable
 from contracts.huleedu.cj.v1 import cj_pb2, cj_service_pb2_grpc
+from contracts.huleedu.common.v1 import common_pb2
 
 DOMAIN = "cj.huleedu"
 SERVICE_NAME = "huleedu.cj.v1.CJAssessmentService"
@@ -80,7 +88,7 @@ def submit_command(request: cj_pb2.SubmitAssessmentRequest) -> SubmitCommand:
             )
             for e in request.essays
         ),
-        judge=request.judge,
+        judge=judge_settings(request.judge),
         stopping=StoppingIn(
             budget=s.budget,
             target_reliability=s.target_reliability,
@@ -98,6 +106,17 @@ def submit_command(request: cj_pb2.SubmitAssessmentRequest) -> SubmitCommand:
         correlation_id=request.correlation_id,
         metadata=dict(request.metadata),
         seed=request.seed,
+    )
+
+
+def judge_settings(judge: common_pb2.JudgeConfig) -> JudgeSettings:
+    return JudgeSettings(
+        provider=judge.provider,
+        model=judge.model,
+        temperature=judge.temperature if judge.HasField("temperature") else None,
+        max_tokens=judge.max_tokens,
+        reasoning_effort=int(judge.reasoning_effort),
+        output_verbosity=int(judge.output_verbosity),
     )
 
 
@@ -124,14 +143,14 @@ def state_filter(value: int) -> str:
 
 
 class CJAssessmentServicer(cj_service_pb2_grpc.CJAssessmentServiceServicer):
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, workflow: Submitting) -> None:
+        self._workflow = workflow
 
     @rpc
     async def SubmitAssessment(
         self, request: cj_pb2.SubmitAssessmentRequest
     ) -> cj_pb2.SubmitAssessmentResponse:
-        batch, duplicate = await submit.submit_assessment(self._deps, submit_command(request))
+        batch, duplicate = await submit.submit_assessment(self._workflow, submit_command(request))
         return cj_pb2.SubmitAssessmentResponse(
             assessment=views.assessment(batch), duplicate=duplicate
         )
@@ -140,7 +159,7 @@ class CJAssessmentServicer(cj_service_pb2_grpc.CJAssessmentServiceServicer):
     async def GetAssessment(
         self, request: cj_pb2.GetAssessmentRequest
     ) -> cj_pb2.GetAssessmentResponse:
-        batch = await queries.get_batch(self._deps, request.assessment_id)
+        batch = await queries.get_batch(self._workflow.store, request.assessment_id)
         return cj_pb2.GetAssessmentResponse(assessment=views.assessment(batch))
 
     @rpc
@@ -149,7 +168,7 @@ class CJAssessmentServicer(cj_service_pb2_grpc.CJAssessmentServiceServicer):
     ) -> cj_pb2.ListAssessmentsResponse:
         state = state_filter(request.state)
         rows, token = await queries.list_batches(
-            self._deps, size=request.page_size, token=request.page_token, state=state
+            self._workflow.store, size=request.page_size, token=request.page_token, state=state
         )
         return cj_pb2.ListAssessmentsResponse(
             assessments=[views.assessment(r) for r in rows], next_page_token=token
@@ -159,23 +178,26 @@ class CJAssessmentServicer(cj_service_pb2_grpc.CJAssessmentServiceServicer):
     async def GetAssessmentResults(
         self, request: cj_pb2.GetAssessmentResultsRequest
     ) -> cj_pb2.GetAssessmentResultsResponse:
-        return await queries.results(self._deps, request.assessment_id)
+        return views.results(await queries.results(self._workflow.store, request.assessment_id))
 
     @rpc
     async def ListAssessmentComparisons(
         self, request: cj_pb2.ListAssessmentComparisonsRequest
     ) -> cj_pb2.ListAssessmentComparisonsResponse:
-        records, token = await queries.comparisons(
-            self._deps, request.assessment_id, size=request.page_size, token=request.page_token
+        rows, essays, token = await queries.comparisons(
+            self._workflow.store, request.assessment_id, size=request.page_size,
+            token=request.page_token,
         )
-        return cj_pb2.ListAssessmentComparisonsResponse(comparisons=records, next_page_token=token)
+        return cj_pb2.ListAssessmentComparisonsResponse(
+            comparisons=[views.comparison(r, essays) for r in rows], next_page_token=token
+        )
 
     @rpc
     async def CancelAssessment(
         self, request: cj_pb2.CancelAssessmentRequest
     ) -> cj_pb2.CancelAssessmentResponse:
         batch = await cancel.cancel_assessment(
-            self._deps,
+            self._workflow,
             CancelCommand(
                 assessment_id=request.assessment_id,
                 request_id=request.request_id,

@@ -15,10 +15,15 @@ import grpc
 
 from cj_service.domain import grade_scales
 from cj_service.service import limits
-from cj_service.service.model import EssayIn, ResolvedEssay, StoppingIn, SubmitCommand
+from cj_service.service.workflow.model import (
+    EssayIn,
+    JudgeSettings,
+    ResolvedEssay,
+    StoppingIn,
+    SubmitCommand,
+)
 from contracts import ids, text
 from contracts.errors import ServiceError, failed_precondition, invalid_argument
-from contracts.huleedu.common.v1 import common_pb2
 
 
 def validate(cmd: SubmitCommand) -> None:
@@ -101,7 +106,7 @@ def _check_context(cmd: SubmitCommand) -> None:
     text.check("instructions_text", cmd.instructions_text, limits.CONTEXT)
 
 
-def _check_judge(judge: common_pb2.JudgeConfig) -> None:
+def _check_judge(judge: JudgeSettings) -> None:
     """Names only: the parameters are checked against the model by judge_check."""
     text.check("judge.provider", judge.provider, limits.NAME)
     text.check("judge.model", judge.model, limits.NAME)

@@ -17,7 +17,7 @@ import pytest
 
 from cj_service.adapters import migrate
 from cj_service.adapters.admin_content import ContentClient
-from cj_service.adapters.admin_repository import AdminRepository
+from cj_service.adapters.admin_repository import PostgresAdminRepository
 from cj_service.auth import AuthConfig, make_token
 from cj_service.entrypoints.admin_servicer import SERVICE_NAME, AdminSettings, CJAdminServicer
 from cj_service.entrypoints.auth import AdminAuthInterceptor
@@ -70,7 +70,7 @@ def admin_cj_db(postgres_admin_url: str) -> Iterator[str]:
 class AdminMesh:
     address: str
     content_address: str
-    repo: AdminRepository
+    repo: PostgresAdminRepository
     content: ContentClient
     channel: grpc.aio.Channel
 
@@ -93,7 +93,7 @@ class AdminMesh:
         return await getattr(self.stub, method)(request, metadata=self.auth(token), timeout=10)
 
 
-async def _serve_admin(repo: AdminRepository, content: ContentClient,
+async def _serve_admin(repo: PostgresAdminRepository, content: ContentClient,
                        auth: AuthConfig) -> tuple[grpc.aio.Server, int]:
     server = grpc.aio.server(interceptors=[LoggingInterceptor("cj_service"),
                                            AdminAuthInterceptor(auth)],
@@ -125,7 +125,7 @@ async def start_admin_mesh(admin_content_db: str) -> AsyncIterator[Callable[...,
         engine = create_async_engine(cj_db, pool_size=4)
         cleanups.append(engine.dispose)
         content = ContentClient(content_channel)
-        repo = AdminRepository(engine)
+        repo = PostgresAdminRepository(engine)
         server, port = await _serve_admin(repo, content, auth)
         cleanups.append(lambda: server.stop(grace=None))
         address = f"127.0.0.1:{port}"

@@ -6,8 +6,11 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from cj_service.service.admin_models import ContextOrigin, Scope
-from cj_service.service.assignment_context import check_rubric_override, load_assignment_context
+from cj_service.service.admin.assignment_context import (
+    check_rubric_override,
+    load_assignment_context,
+)
+from cj_service.service.admin.models import ContextOrigin, InstructionFields, NewAnchor, Scope
 from contracts import ids
 from contracts.errors import ServiceError
 from contracts.huleedu.cj.v1 import cj_admin_pb2 as pb
@@ -62,10 +65,10 @@ async def test_only_anchors_on_the_current_scale_are_included(admin_mesh: AdminM
     assignment_id = await assignment_on(admin_mesh, "eng5_np_national_9_step")
     await register(admin_mesh, assignment_id, "new", "4")
     async with admin_mesh.repo.transaction() as tx:
-        await tx.upsert_anchor({
-            "anchor_id": unique_name("legacy"), "assignment_id": assignment_id, "label": "old",
-            "grade": "C", "grade_scale_id": "swedish_8_anchor",
-            "content_id": ids.content_id_for(b"an old anchor")})
+        await tx.upsert_anchor(NewAnchor(
+            anchor_id=unique_name("legacy"), assignment_id=assignment_id, label="old",
+            grade="C", grade_scale_id="swedish_8_anchor",
+            content_id=ids.content_id_for(b"an old anchor")))
     ctx = await load(admin_mesh, assignment_id)
     assert [(a.label, a.grade) for a in ctx.anchors] == [("new", "4")]
 
@@ -86,7 +89,8 @@ async def test_a_reference_the_content_service_cannot_resolve_is_context_missing
     assignment_id = await assignment_on(admin_mesh)
     dangling = ids.content_id_for(unique_name("gone").encode())
     async with admin_mesh.repo.transaction() as tx:
-        await tx.update_instruction(Scope(assignment_id=assignment_id), {column: dangling})
+        await tx.update_instruction(Scope(assignment_id=assignment_id),
+                                    InstructionFields(**{column: dangling}))
     with pytest.raises(ServiceError) as caught:
         await load(admin_mesh, assignment_id)
     assert caught.value.reason == "CONTEXT_MISSING"

@@ -12,9 +12,8 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import update
 
-from cj_service.adapters import batch_repo, outbox_repo
+from cj_service.adapters import batch_repo, events, outbox_repo
 from cj_service.adapters.tables import batches
-from cj_service.service import events
 from contracts import headers, subjects
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.events.v1 import events_pb2

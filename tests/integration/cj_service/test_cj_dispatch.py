@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from cj_service.adapters.tables import comparisons
 from cj_service.config import PipelineSettings
-from cj_service.service import dispatch
+from cj_service.service.workflow import dispatch
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 from tests.fixtures import wait_until

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cj_service.service import apply
+from cj_service.entrypoints import results_consumer as apply
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.llm.v1 import llm_pb2

@@ -11,7 +11,7 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 
 from cj_service.config import PipelineSettings
-from cj_service.service import provider_cancel, watchdog
+from cj_service.service.workflow import provider_cancel, watchdog
 from contracts.errors import reason_of
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.llm.v1 import llm_pb2

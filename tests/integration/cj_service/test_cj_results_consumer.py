@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from cj_service.entrypoints import results_consumer
-from cj_service.service import apply
+from cj_service.entrypoints import results_consumer as apply
 from contracts import subjects
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.llm.v1 import llm_pb2

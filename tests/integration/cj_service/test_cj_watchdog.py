@@ -12,7 +12,7 @@ from sqlalchemy import update
 from cj_service.adapters import batch_repo
 from cj_service.adapters.tables import batches
 from cj_service.config import PipelineSettings
-from cj_service.service import watchdog
+from cj_service.service.workflow import watchdog
 from contracts.huleedu.cj.v1 import cj_pb2
 from tests.fixtures import wait_until
 from tests.integration.cj_service.cj_fixtures import *  # noqa: F403

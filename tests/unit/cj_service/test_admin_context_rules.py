@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 
-from cj_service.service.admin_models import AnchorRecord, ContextOrigin, InstructionRecord, Scope
-from cj_service.service.assignment_context import (
-    AssignmentContextSource,
+from cj_service.service.admin.assignment_context import (
     check_rubric_override,
     load_assignment_context,
 )
+from cj_service.service.admin.models import AnchorRecord, ContextOrigin, InstructionRecord, Scope
+from cj_service.service.admin.ports import AssignmentContextSource
 from contracts.errors import ServiceError
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

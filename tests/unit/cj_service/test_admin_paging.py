@@ -7,7 +7,7 @@ import base64
 import grpc
 import pytest
 
-from cj_service.service.admin_paging import decode_token, encode_token, page_size
+from cj_service.service.admin.paging import decode_token, encode_token, page_size
 from contracts.errors import ServiceError
 
 

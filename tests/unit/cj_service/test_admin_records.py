@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from cj_service.entrypoints.admin_servicer import AdminSettings
-from cj_service.service.admin_idempotency import key_for
-from cj_service.service.admin_models import (
+from cj_service.service.admin.idempotency import key_for
+from cj_service.service.admin.models import (
     AnchorRecord,
     ContextOrigin,
     InstructionRecord,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cj_service.service import event_parts
+from cj_service.adapters import event_parts
 from contracts.huleedu.cj.v1 import cj_pb2
 from contracts.huleedu.events.v1 import events_pb2
 

@@ -7,8 +7,8 @@ import math
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from cj_service.service import incoming
-from cj_service.service.judge_stats import final_error
+from cj_service.adapters import incoming
+from cj_service.adapters.incoming import final_error
 from contracts.huleedu.common.v1 import common_pb2
 from contracts.huleedu.llm.v1 import llm_pb2
 

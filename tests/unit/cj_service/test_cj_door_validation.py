@@ -10,10 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cj_service.service import admin_paging, limits, queries, validation
-from cj_service.service.model import EssayIn, ResolvedEssay, StoppingIn, SubmitCommand
+from cj_service.service import limits, validation
+from cj_service.service.admin import paging as admin_paging
+from cj_service.service.workflow import queries
+from cj_service.service.workflow.model import (
+    EssayIn,
+    JudgeSettings,
+    ResolvedEssay,
+    StoppingIn,
+    SubmitCommand,
+)
 from contracts.errors import ServiceError
-from contracts.huleedu.common.v1 import common_pb2
 
 DAY = 86_400.0
 OK = (EssayIn("a", text="x"), EssayIn("b", text="y"))
@@ -21,7 +28,7 @@ OK = (EssayIn("a", text="x"), EssayIn("b", text="y"))
 
 def command(**stopping: float) -> SubmitCommand:
     return SubmitCommand(request_id="r", fingerprint="f", essays=OK,
-                         judge=common_pb2.JudgeConfig(), stopping=StoppingIn(**stopping))
+                         judge=JudgeSettings(), stopping=StoppingIn(**stopping))
 
 
 def refusal(cmd: SubmitCommand) -> tuple[grpc.StatusCode, str, str]:

@@ -4,10 +4,16 @@ width its standard error says (docs/statistics.md section 9), hard and soft verd
 import numpy as np
 import pytest
 
+from cj_service.adapters import result_messages
 from cj_service.domain import drift
-from cj_service.service import results, statistics
+from cj_service.service.workflow import results, statistics
 from tests.unit.cj_service.test_service_results import essays
 from tests.unit.cj_service.test_service_statistics import rows_for
+
+
+def compute(*args, **kwargs):
+    """The final results as the cj.v1 message they are stored and published as."""
+    return result_messages.message(results.compute(*args, **kwargs))
 
 Z95 = 1.959963984540054
 
@@ -21,7 +27,7 @@ def pairs(n: int, m: int, *, seed: int) -> list[tuple[int, int]]:
 def test_every_interval_contains_its_score_and_spans_its_standard_error(soft):
     q = np.linspace(2, -2, 12)
     rows = rows_for(q, pairs(q.size, 120, seed=3), soft=soft)
-    out = results.compute(essays(12), rows, grade_scale_id="", seed=1)
+    out = compute(essays(12), rows, grade_scale_id="", seed=1)
     for e in out.essays:
         assert e.ci_low <= e.score <= e.ci_high
         assert e.ci_high - e.ci_low == pytest.approx(2 * Z95 * e.se, rel=1e-6)
@@ -34,7 +40,7 @@ def test_every_interval_contains_its_score_and_spans_its_standard_error(soft):
 def test_the_bias_is_reported_per_quarter_with_its_drift():
     q = np.linspace(2, -2, 12)
     rows = rows_for(q, pairs(q.size, 120, seed=4))
-    out = results.compute(essays(12), rows, grade_scale_id="", seed=1)
+    out = compute(essays(12), rows, grade_scale_id="", seed=1)
     periods = out.fit.bias_by_period
     assert [p.first_comparison for p in periods] == [0, 30, 60, 90]
     assert periods[-1].end_comparison == 120

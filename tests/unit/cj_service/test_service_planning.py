@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from cj_service.service import planning, statistics
-from cj_service.service.model import PlannedPair
+from cj_service.service.workflow import planning, statistics
+from cj_service.service.workflow.model import PlannedPair
 
 
 def row(cid, a, b, status, *, attempt=1, requeued=False, retryable=True, chain=None):

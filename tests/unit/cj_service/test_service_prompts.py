@@ -2,7 +2,7 @@
 
 import json
 
-from cj_service.service import prompts
+from cj_service.adapters import prompts
 
 
 def test_context_blocks_are_cacheable_labelled_and_in_a_fixed_order():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cj_service.service import queries
+from cj_service.service.workflow import queries
 from contracts.errors import ServiceError
 
 

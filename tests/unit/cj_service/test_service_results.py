@@ -2,8 +2,14 @@
 
 import numpy as np
 
-from cj_service.service import results
+from cj_service.adapters import result_messages
+from cj_service.service.workflow import results
 from tests.unit.cj_service.test_service_statistics import rows_for
+
+
+def compute(*args, **kwargs):
+    """The final results as the cj.v1 message they are stored and published as."""
+    return result_messages.message(results.compute(*args, **kwargs))
 
 
 def essays(n: int, anchors: dict[int, str] | None = None):
@@ -20,7 +26,7 @@ def judged(q, n_pairs=60, seed=0):
 
 def test_essays_are_ranked_by_score_with_intervals_around_it():
     q = np.linspace(2, -2, 6)
-    out = results.compute(essays(6), judged(q), grade_scale_id="", seed=1)
+    out = compute(essays(6), judged(q), grade_scale_id="", seed=1)
     assert [e.rank for e in out.essays] == list(range(1, 7))
     assert [e.essay_id for e in out.essays] == [f"e{i}" for i in range(6)]
     scores = [e.score for e in out.essays]
@@ -33,7 +39,7 @@ def test_essays_are_ranked_by_score_with_intervals_around_it():
 
 def test_anchors_of_two_grades_project_a_grade_for_every_essay():
     q = np.linspace(2, -2, 8)
-    out = results.compute(
+    out = compute(
         essays(8, {0: "A", 7: "E"}),
         judged(q, 80),
         seed=2,
@@ -47,7 +53,7 @@ def test_anchors_of_two_grades_project_a_grade_for_every_essay():
 
 def test_one_anchor_grade_gives_no_projection_with_a_reason():
     q = np.linspace(1, -1, 4)
-    out = results.compute(
+    out = compute(
         essays(4, {0: "A", 1: "A"}),
         judged(q, 20),
         seed=3,
@@ -58,7 +64,7 @@ def test_one_anchor_grade_gives_no_projection_with_a_reason():
 
 
 def test_an_unfitted_batch_reports_each_essay_at_the_prior_with_the_reason():
-    out = results.compute(
+    out = compute(
         essays(1),
         [],
         grade_scale_id="",
@@ -71,7 +77,7 @@ def test_an_unfitted_batch_reports_each_essay_at_the_prior_with_the_reason():
 
 def test_a_single_student_with_anchors_is_ranked_and_graded():
     q = np.array([2.0, 0.3, -2.0])
-    out = results.compute(
+    out = compute(
         essays(3, {0: "A", 2: "E"}),
         judged(q, 12),
         seed=4,
@@ -84,7 +90,7 @@ def test_a_single_student_with_anchors_is_ranked_and_graded():
 def test_each_essay_counts_the_calls_on_its_pairs_that_failed():
     q = np.linspace(2, -2, 6)
     failed = [(0, 1), (0, 2), (0, 3), (2, 0)]
-    out = results.compute(
+    out = compute(
         essays(6), judged(q), grade_scale_id="", seed=1, failed=failed
     )
     assert {e.essay_id: e.failed_calls for e in out.essays} == {
@@ -93,6 +99,6 @@ def test_each_essay_counts_the_calls_on_its_pairs_that_failed():
 
 
 def test_an_unfitted_batch_still_counts_failed_calls():
-    out = results.compute(essays(3), [], grade_scale_id="", seed=1,
+    out = compute(essays(3), [], grade_scale_id="", seed=1,
                           failed=[(0, 1), (1, 2)])
     assert [e.failed_calls for e in out.essays] == [1, 2, 1]

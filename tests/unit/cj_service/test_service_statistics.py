@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from cj_service.domain import design
-from cj_service.service import statistics
+from cj_service.service.workflow import statistics
 
 
 def rows_for(quality: np.ndarray, pairs, *, soft=False, judge="p/m"):

@@ -1,6 +1,6 @@
 """The default in-flight window scales down to the batch: at most one pair per two texts."""
 
-from cj_service.service.submit import default_window
+from cj_service.service.workflow.submit import default_window
 
 
 def test_the_default_window_is_at_most_one_pair_per_two_texts():

@@ -3,14 +3,13 @@
 import pytest
 
 from cj_service.service import validation
-from cj_service.service.model import EssayIn, StoppingIn, SubmitCommand
+from cj_service.service.workflow.model import EssayIn, JudgeSettings, StoppingIn, SubmitCommand
 from contracts.errors import ServiceError
-from contracts.huleedu.common.v1 import common_pb2
 
 
 def command(*essays: EssayIn, **kwargs) -> SubmitCommand:
     kwargs.setdefault("request_id", "r1")
-    return SubmitCommand(fingerprint="f", essays=essays, judge=common_pb2.JudgeConfig(), **kwargs)
+    return SubmitCommand(fingerprint="f", essays=essays, judge=JudgeSettings(), **kwargs)
 
 
 def reason(cmd: SubmitCommand) -> str:

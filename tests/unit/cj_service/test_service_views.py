@@ -1,22 +1,18 @@
-"""Stored batch row -> AssessmentProgress: the reliability travels with its standard error."""
-
-from types import SimpleNamespace
+"""Assessment -> AssessmentProgress: the reliability travels with its standard error."""
 
 import pytest
 
-from cj_service.service import views
+from cj_service.entrypoints import views
+from tests.unit.cj_service.workflow_fakes import assessment
 
 
 def batch_row(**kw):
     base = dict(
         comparisons_done=900, comparisons_failed=0, comparisons_in_flight=20, budget=2000,
         reliability=0.9, ssr=0.93, cost_usd=0.5, target_reliability=0.9, essay_count=190,
-        anchor_count=10, prompt_tokens=1, completion_tokens=1, cache_read_tokens=0,
-        cache_write_tokens=0, tokens_estimated=False, failed_attempts={},
-        probability_a_dropped=0, a_wins=450, position_bias=None, position_bias_se=None,
-        state="RUNNING", no_truth_texts=[],
+        anchor_count=10, prompt_tokens=1, completion_tokens=1, a_wins=450,
     )
-    return SimpleNamespace(**{**base, **kw})
+    return assessment(**{**base, **kw})
 
 
 def test_progress_reports_the_split_half_standard_error_over_all_essays():
