@@ -60,11 +60,6 @@ def judge(row: Assessment) -> common_pb2.JudgeConfig:
     return config
 
 
-def n_texts(row: Assessment) -> int:
-    """Assessment.n_texts, from the columns alone (events are also written for stored rows)."""
-    return int(row.essay_count + row.anchor_count)
-
-
 def progress(row: Assessment) -> cj_pb2.AssessmentProgress:
     return cj_pb2.AssessmentProgress(
         comparisons_done=row.comparisons_done,
@@ -76,7 +71,7 @@ def progress(row: Assessment) -> cj_pb2.AssessmentProgress:
         cost_usd=row.cost_usd,
         usage=batch_usage(row),
         target_reliability=row.target_reliability,
-        reliability_se=split_half_se(row.reliability, n_texts(row)),
+        reliability_se=split_half_se(row.reliability, row.n_texts),
         failed_attempts={k: int(n) for k, n in (row.failed_attempts or {}).items()},
         probability_a_dropped=row.probability_a_dropped,
     )
@@ -85,12 +80,12 @@ def progress(row: Assessment) -> cj_pb2.AssessmentProgress:
 def warnings(row: Assessment) -> list[str]:
     """Plain-language warnings about the judge's verdicts so far (domain/judge_warnings.py).
     The reliability is judged only once the batch ended: a running batch's is still rising."""
-    final = row.state in TERMINAL and row.comparisons_done > 0 and n_texts(row) >= 4
+    final = row.state in TERMINAL and row.comparisons_done > 0 and row.n_texts >= 4
     return judge_warnings(
         a_wins=row.a_wins,
         verdicts=row.comparisons_done,
         reliability=row.reliability if final else None,
-        reliability_se=split_half_se(row.reliability, n_texts(row)) if final else None,
+        reliability_se=split_half_se(row.reliability, row.n_texts) if final else None,
         position_bias=row.position_bias,
         position_bias_se=row.position_bias_se,
         p_a_dropped=row.probability_a_dropped,
@@ -165,7 +160,7 @@ def results(r: Results) -> cj_pb2.GetAssessmentResultsResponse:
         cj_pb2.FitSnapshot(
             comparisons=h.comparisons,
             reliability=h.reliability,
-            reliability_se=split_half_se(h.reliability, n_texts(r.assessment)),
+            reliability_se=split_half_se(h.reliability, r.assessment.n_texts),
             ssr=h.ssr,
             position_bias=h.position_bias,
             created_at=timestamp(h.created_at),

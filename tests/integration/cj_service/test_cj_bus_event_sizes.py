@@ -5,7 +5,7 @@ published without it, saying so."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import dataclasses
 
 import nats
 import pytest
@@ -86,7 +86,7 @@ async def test_a_12000_essay_result_is_published_in_parts_that_reassemble(cj):
     source = await a_finished_batch(cj)
     async with cj.app.deps.db.read() as conn:
         row = await batch_repo.get_batch(conn, source)
-    batch = SimpleNamespace(**{**row._mapping, "id": unique_name("big")})
+    batch = dataclasses.replace(batch_repo.assessment_of(row), id=unique_name("big"))
     async with cj.app.deps.db.transaction() as conn:
         await events.completed(conn, batch, big_result(12_000), max_payload=cj.nc.max_payload)
     cj.app.deps.notify_outbox()
